@@ -203,6 +203,10 @@ uint16_t cx_server_port(const cx_server *srv);
 int cx_server_run(cx_server *srv);
 /* Graceful stop from any thread. */
 void cx_server_stop(cx_server *srv);
+/* Replace the limits; each worker takes them at its next loop iteration and
+ * applies them to requests that start after that. CX_EINVAL for nonsense
+ * values. Call from the thread running cx_server_run (a reload hook). */
+int cx_server_set_limits(cx_server *srv, const cx_http_limits *limits);
 /* Called on SIGHUP on the main thread; return 0 when reloaded. */
 void cx_server_on_reload(cx_server *srv, int (*fn)(void *arg), void *arg);
 void cx_server_free(cx_server *srv);

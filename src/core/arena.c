@@ -19,7 +19,8 @@ struct block {
 };
 
 struct cx_arena {
-    struct block *head; /* current block; the first block is at the tail */
+    struct block *head;  /* current block, followed by older and big blocks */
+    struct block *first; /* kept by reset */
     size_t block_size;
     size_t limit;
     size_t total; /* bytes of blocks held */
@@ -41,7 +42,7 @@ cx_arena *cx_arena_new(size_t block_size, size_t limit) {
     if (!a) return NULL;
     a->block_size = block_size ? block_size : CX_ARENA_DEFAULT_BLOCK;
     a->limit = limit ? limit : CX_ARENA_DEFAULT_LIMIT;
-    a->head = block_new(a, a->block_size);
+    a->head = a->first = block_new(a, a->block_size);
     if (!a->head) {
         free(a);
         return NULL;
@@ -51,22 +52,22 @@ cx_arena *cx_arena_new(size_t block_size, size_t limit) {
 }
 
 void cx_arena_reset(cx_arena *a) {
-    struct block *b = a->head;
-    while (b->next) {
-        struct block *next = b->next;
+    for (struct block *b = a->head, *next; b; b = next) {
+        next = b->next;
+        if (b == a->first) continue;
         a->total -= b->size;
         free(b);
-        b = next;
     }
-    b->used = 0;
-    a->head = b;
+    a->first->next = NULL;
+    a->first->used = 0;
+    a->head = a->first;
     a->used = 0;
 }
 
 void cx_arena_free(cx_arena *a) {
     if (!a) return;
     cx_arena_reset(a);
-    free(a->head);
+    free(a->first);
     free(a);
 }
 

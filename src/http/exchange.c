@@ -15,18 +15,38 @@
 #define FREE_EXCHANGES_MAX 256
 #define ARENA_LIMIT_SLACK (1u << 20)
 
+static void exchange_free(cx_exchange *ex) {
+    cx_arena_free(ex->arena);
+    free(ex->headers);
+    cx_buf_free(&ex->res.body);
+    cx_buf_free(&ex->dbuf);
+    cx_buf_free(&ex->trailers);
+    free(ex);
+}
+
 cx_exchange *cx_exchange_get(cx_worker *w) {
     cx_exchange *ex = w->free_exchanges;
     if (ex) {
         w->free_exchanges = ex->next_free;
         w->nfree_exchanges--;
         cx_arena_reset(ex->arena);
+        if (ex->headers_cap < w->limits->max_headers) {
+            /* The limit was raised by a reload since this one was made. */
+            cx_h1_header *h = realloc(ex->headers, sizeof *h * w->limits->max_headers);
+            if (!h) {
+                exchange_free(ex);
+                return NULL;
+            }
+            ex->headers = h;
+            ex->headers_cap = w->limits->max_headers;
+        }
     } else {
         ex = calloc(1, sizeof *ex);
         if (!ex) return NULL;
         /* The arena may hold a whole body, so its limit follows max_body. */
         ex->arena = cx_arena_new(0, w->limits->max_body * 2 + ARENA_LIMIT_SLACK);
-        ex->headers = malloc(sizeof *ex->headers * (w->limits->max_headers + 1));
+        ex->headers = malloc(sizeof *ex->headers * w->limits->max_headers);
+        ex->headers_cap = w->limits->max_headers;
         if (!ex->arena || !ex->headers) {
             cx_arena_free(ex->arena);
             free(ex->headers);
@@ -45,15 +65,6 @@ cx_exchange *cx_exchange_get(cx_worker *w) {
     cx_buf_reset(&ex->trailers);
     ex->next_free = NULL;
     return ex;
-}
-
-static void exchange_free(cx_exchange *ex) {
-    cx_arena_free(ex->arena);
-    free(ex->headers);
-    cx_buf_free(&ex->res.body);
-    cx_buf_free(&ex->dbuf);
-    cx_buf_free(&ex->trailers);
-    free(ex);
 }
 
 void cx_exchange_put(cx_worker *w, cx_exchange *ex) {

@@ -710,10 +710,15 @@ static void conn_read(h1_conn *c) {
             write_simple(c, 431, "the request head is too large");
             return;
         }
-        ssize_t n = read(c->io.fd, c->rbuf + c->rlen, c->rcap - c->rlen);
+        size_t room = c->rcap - c->rlen;
+        ssize_t n = read(c->io.fd, c->rbuf + c->rlen, room);
         if (n > 0) {
             c->rlen += (uint32_t)n;
             conn_process(c);
+            /* A short read on a stream socket took all there was: any later
+             * data raises a new edge, so skip the read that would only say
+             * EAGAIN. */
+            if ((size_t)n < room) return;
             continue;
         }
         if (n < 0 && errno == EINTR) continue;

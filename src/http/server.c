@@ -128,7 +128,8 @@ int cx_server_new(cx_server **out, const cx_server_options *opts) {
         w->srv = srv;
         w->index = i;
         w->listen_fd = -1;
-        w->limits = &srv->opts.limits;
+        w->own_limits = srv->opts.limits;
+        w->limits = &w->own_limits;
         int rc = listen_on(srv->host, port, &w->listen_fd);
         if (rc) {
             cx_server_free(srv);
@@ -143,6 +144,37 @@ int cx_server_new(cx_server **out, const cx_server_options *opts) {
 
 uint16_t cx_server_port(const cx_server *srv) {
     return srv->port;
+}
+
+struct limits_update {
+    cx_worker *w;
+    cx_http_limits limits;
+};
+
+static void apply_limits(void *arg) {
+    struct limits_update *u = arg;
+    u->w->own_limits = u->limits;
+    free(u);
+}
+
+int cx_server_set_limits(cx_server *srv, const cx_http_limits *limits) {
+    if (check_limits(limits)) return CX_EINVAL;
+    srv->opts.limits = *limits;
+    for (unsigned i = 0; i < srv->nworkers; i++) {
+        cx_worker *w = &srv->workers[i];
+        if (!w->loop) {
+            w->own_limits = *limits;
+            continue;
+        }
+        struct limits_update *u = malloc(sizeof *u);
+        if (!u) return CX_ENOMEM;
+        *u = (struct limits_update){w, *limits};
+        if (cx_loop_post(w->loop, apply_limits, u)) {
+            free(u);
+            return CX_ENOMEM;
+        }
+    }
+    return CX_OK;
 }
 
 void cx_server_on_reload(cx_server *srv, int (*fn)(void *arg), void *arg) {

@@ -25,7 +25,8 @@ typedef struct cx_exchange {
     cx_req req;
     cx_res res;
     cx_arena *arena;
-    cx_h1_header *headers; /* limits.max_headers entries */
+    cx_h1_header *headers; /* headers_cap entries */
+    unsigned headers_cap;
     struct h1_conn *conn;
     struct cx_worker *w;
     cx_coro *co;
@@ -59,7 +60,8 @@ typedef struct cx_worker {
     cx_loop *loop;
     int listen_fd;
     cx_io listen_io;
-    const cx_http_limits *limits;
+    const cx_http_limits *limits; /* points at own_limits */
+    cx_http_limits own_limits;    /* replaced on reload, on this thread */
 
     struct h1_conn *conns; /* doubly linked, for draining */
     size_t nconns;

@@ -1,0 +1,256 @@
+/* cortex serve — the HTTP server with the demo routes.
+ *
+ * The routes are a contract that the integration tests and the benchmarks
+ * rely on:
+ *   GET  /plaintext   "Hello, World!" (text/plain)
+ *   GET  /json        {"message":"Hello, World!"}, serialised per request
+ *   POST /echo, PUT /echo   the request body back, streamed (octet-stream)
+ *   GET  /stream      a chunked response of several chunks (?n=count)
+ *   GET  /sleep?ms=N  waits N ms in a coroutine (at most 10 s), then answers
+ *   GET  /*           files from --static DIR, when given
+ *
+ * Settings: defaults < --config FILE < CORTEX_* environment < flags.
+ */
+#include <cortex/config.h>
+#include <cortex/coro.h>
+#include <cortex/error.h>
+#include <cortex/http.h>
+#include <cortex/json.h>
+#include <cortex/log.h>
+#include <cortex/router.h>
+#include <cortex/static.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "cli.h"
+
+#define ECHO_CHUNK 16384
+#define STREAM_MAX_CHUNKS 1000
+#define SLEEP_MAX_MS 10000
+
+static int plaintext(cx_ctx *ctx) {
+    return cx_res_send(cx_ctx_res(ctx), "text/plain", "Hello, World!", 13);
+}
+
+static int json(cx_ctx *ctx) {
+    cx_res *res = cx_ctx_res(ctx);
+    int rc = cx_res_header(res, "Content-Type", "application/json");
+    if (rc) return rc;
+    cx_json_writer w;
+    cx_json_writer_init(&w, cx_res_body(res), 0);
+    cx_json_write_object_begin(&w);
+    cx_json_write_key(&w, "message", 7);
+    cx_json_write_string(&w, "Hello, World!", 13);
+    cx_json_write_object_end(&w);
+    return cx_json_writer_error(&w);
+}
+
+/* Streams the body back as it arrives, so memory stays bounded whatever its
+ * size; a known length is passed on as Content-Length. */
+static int echo(cx_ctx *ctx) {
+    cx_req *req = cx_ctx_req(ctx);
+    cx_res *res = cx_ctx_res(ctx);
+    int rc = cx_res_header(res, "Content-Type", "application/octet-stream");
+    int64_t len = cx_req_content_length(req);
+    if (!rc && len >= 0) {
+        char num[24];
+        snprintf(num, sizeof num, "%lld", (long long)len);
+        rc = cx_res_header(res, "Content-Length", num);
+    }
+    if (rc) return rc;
+    if (len == 0) return cx_res_end(res);
+    char *buf = cx_arena_alloc(cx_ctx_arena(ctx), ECHO_CHUNK);
+    if (!buf) return CX_ENOMEM;
+    ssize_t n;
+    while ((n = cx_req_read(req, buf, ECHO_CHUNK)) > 0)
+        if ((rc = cx_res_write(res, buf, (size_t)n))) return rc;
+    if (n < 0) return (int)n;
+    return cx_res_end(res);
+}
+
+static long query_long(cx_ctx *ctx, const char *name, long dflt, long max) {
+    cx_str v;
+    if (cx_req_query(cx_ctx_req(ctx), name, &v)) return dflt;
+    char *end;
+    long n = strtol(v.ptr, &end, 10);
+    if (end == v.ptr || *end || n < 0) return -1;
+    return n > max ? max : n;
+}
+
+static int stream(cx_ctx *ctx) {
+    long n = query_long(ctx, "n", 5, STREAM_MAX_CHUNKS);
+    if (n < 0) return cx_problem(ctx, 400, "n must be a non-negative integer");
+    cx_res *res = cx_ctx_res(ctx);
+    cx_res_header(res, "Content-Type", "text/plain");
+    for (long i = 0; i < n; i++) {
+        char line[48];
+        int len = snprintf(line, sizeof line, "chunk %ld of %ld\n", i + 1, n);
+        int rc = cx_res_write(res, line, (size_t)len);
+        if (rc) return rc;
+    }
+    return cx_res_end(res);
+}
+
+static int sleep_handler(cx_ctx *ctx) {
+    long ms = query_long(ctx, "ms", 100, SLEEP_MAX_MS);
+    if (ms < 0) return cx_problem(ctx, 400, "ms must be a non-negative integer");
+    int rc = cx_sleep((uint64_t)ms);
+    if (rc) return rc;
+    cx_buf_printf(cx_res_body(cx_ctx_res(ctx)), "slept %ld\n", ms);
+    return cx_res_header(cx_ctx_res(ctx), "Content-Type", "text/plain");
+}
+
+static void usage(FILE *out) {
+    fprintf(out,
+            "usage: cortex serve [options]\n"
+            "  --host ADDR       address to listen on (default 0.0.0.0)\n"
+            "  --port N          port (default 8080)\n"
+            "  --threads N       worker threads (default: one per core)\n"
+            "  --config FILE     YAML configuration file\n"
+            "  --static DIR      serve files from DIR\n"
+            "  --set KEY=VALUE   any configuration key (see docs/config.md)\n"
+            "  --print-config    print the effective configuration and exit\n");
+}
+
+struct serve_state {
+    cx_config cfg;
+    cx_router *router;
+    cx_static *files;
+};
+
+/* Flags are applied through the same table as the file and environment. */
+static int apply_flag(cx_config *cfg, const char *key, const char *value) {
+    cx_config_error err;
+    if (cx_config_set(cfg, key, value, &err) == 0) return 0;
+    fprintf(stderr, "cortex serve: %s\n", err.message);
+    return -1;
+}
+
+static int parse_args(struct serve_state *st, int argc, char **argv, bool *print) {
+    static const struct option opts[] = {
+        {"host", required_argument, 0, 'H'},   {"port", required_argument, 0, 'p'},
+        {"threads", required_argument, 0, 't'}, {"config", required_argument, 0, 'c'},
+        {"static", required_argument, 0, 's'}, {"set", required_argument, 0, 'S'},
+        {"print-config", no_argument, 0, 'P'},  {"help", no_argument, 0, 'h'},
+        {0, 0, 0, 0}};
+    const char *config_file = NULL;
+    /* Two passes: the file and the environment go under the flags. */
+    int c;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+        if (c == 'c') config_file = optarg;
+        if (c == 'h') {
+            usage(stdout);
+            exit(0);
+        }
+        if (c == '?') return 2;
+    }
+    if (optind < argc) {
+        fprintf(stderr, "cortex serve: unexpected argument '%s'\n", argv[optind]);
+        return 2;
+    }
+    cx_config_error err;
+    if (config_file && cx_config_load_file(&st->cfg, config_file, &err)) {
+        fprintf(stderr, "cortex serve: %s\n", err.message);
+        return 1;
+    }
+    if (cx_config_load_env(&st->cfg, NULL, &err)) {
+        fprintf(stderr, "cortex serve: %s\n", err.message);
+        return 1;
+    }
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+        int rc = 0;
+        if (c == 'H') rc = apply_flag(&st->cfg, "server.host", optarg);
+        if (c == 'p') rc = apply_flag(&st->cfg, "server.port", optarg);
+        if (c == 't') rc = apply_flag(&st->cfg, "server.threads", optarg);
+        if (c == 's') rc = apply_flag(&st->cfg, "server.static_dir", optarg);
+        if (c == 'P') *print = true;
+        if (c == 'S') {
+            char *eq = strchr(optarg, '=');
+            if (!eq) {
+                fprintf(stderr, "cortex serve: --set wants KEY=VALUE, got '%s'\n", optarg);
+                return 2;
+            }
+            *eq = '\0';
+            rc = apply_flag(&st->cfg, optarg, eq + 1);
+            *eq = '=';
+        }
+        if (rc) return 2;
+    }
+    return 0;
+}
+
+static int build_routes(struct serve_state *st) {
+    int rc = cx_router_new(&st->router);
+    if (rc) return rc;
+    cx_router *r = st->router;
+    if ((rc = cx_router_get(r, "/plaintext", plaintext, NULL)) ||
+        (rc = cx_router_get(r, "/json", json, NULL)) ||
+        (rc = cx_router_post(r, "/echo", echo, NULL)) ||
+        (rc = cx_router_put(r, "/echo", echo, NULL)) ||
+        (rc = cx_router_get(r, "/stream", stream, NULL)) ||
+        (rc = cx_router_get(r, "/sleep", sleep_handler, NULL)))
+        return rc;
+    const char *dir = st->cfg.static_dir;
+    if (dir && *dir) {
+        cx_static_options so;
+        cx_static_options_default(&so);
+        so.root = dir;
+        if ((rc = cx_static_new(&st->files, &so))) {
+            fprintf(stderr, "cortex serve: cannot serve '%s': %s\n", dir, cx_strerror(rc));
+            return rc;
+        }
+        if ((rc = cx_router_get(r, "/*path", cx_static_handler, st->files))) return rc;
+    }
+    return 0;
+}
+
+int cx_cli_serve(int argc, char **argv) {
+    struct serve_state st = {0};
+    cx_config_init(&st.cfg);
+    bool print = false;
+    int rc = parse_args(&st, argc, argv, &print);
+    if (rc) {
+        cx_config_free(&st.cfg);
+        return rc;
+    }
+    if (print) {
+        cx_buf out = CX_BUF_INIT;
+        cx_config_dump(&st.cfg, &out);
+        fwrite(out.data, 1, out.len, stdout);
+        cx_buf_free(&out);
+        cx_config_free(&st.cfg);
+        return 0;
+    }
+    cx_logger *log = cx_log_default();
+    cx_config_apply_log(&st.cfg, log);
+
+    int status = 1;
+    cx_server *srv = NULL;
+    if (build_routes(&st)) goto out;
+    cx_server_options o;
+    cx_server_options_default(&o);
+    cx_config_server_options(&st.cfg, &o);
+    o.handler = cx_router_handle;
+    o.handler_data = st.router;
+    rc = cx_server_new(&srv, &o);
+    if (rc) {
+        fprintf(stderr, "cortex serve: cannot listen on %s:%u: %s\n", o.host, o.port,
+                cx_strerror(rc));
+        goto out;
+    }
+    char port[8];
+    snprintf(port, sizeof port, "%u", cx_server_port(srv));
+    cx_log(log, CX_LOG_INFO, "listening", "host", o.host, "port", port, NULL);
+    rc = cx_server_run(srv);
+    cx_log(log, CX_LOG_INFO, "stopped", NULL);
+    status = rc ? 1 : 0;
+out:
+    cx_server_free(srv);
+    cx_router_free(st.router);
+    cx_static_free(st.files);
+    cx_config_free(&st.cfg);
+    return status;
+}
