@@ -117,6 +117,9 @@ struct serve_state {
     cx_config cfg;
     cx_router *router;
     cx_static *files;
+    cx_server *srv;
+    int argc;
+    char **argv;
 };
 
 /* Flags are applied through the same table as the file and environment. */
@@ -207,8 +210,41 @@ static int build_routes(struct serve_state *st) {
     return 0;
 }
 
+/* SIGHUP: read the file, the environment and the flags again, and apply
+ * what can change while running — logging and limits. Listening address,
+ * threads and the static directory need a restart; a change to them is
+ * reported and ignored. */
+static int reload(void *arg) {
+    struct serve_state *st = arg;
+    struct serve_state fresh = {.argc = st->argc, .argv = st->argv};
+    cx_config_init(&fresh.cfg);
+    bool print = false;
+    cx_logger *log = cx_log_default();
+    if (parse_args(&fresh, st->argc, st->argv, &print)) {
+        cx_log(log, CX_LOG_ERROR, "reload failed; keeping the running configuration", NULL);
+        cx_config_free(&fresh.cfg);
+        return -1;
+    }
+    if (fresh.cfg.port != st->cfg.port || fresh.cfg.threads != st->cfg.threads ||
+        strcmp(fresh.cfg.host, st->cfg.host) != 0)
+        cx_log(log, CX_LOG_WARN, "listener settings change only on restart", NULL);
+    cx_http_limits limits;
+    cx_config_http_limits(&fresh.cfg, &limits);
+    int rc = cx_server_set_limits(st->srv, &limits);
+    if (rc) {
+        CX_LOG(log, CX_LOG_ERROR, "reload failed", CX_KV_ERR(rc));
+        cx_config_free(&fresh.cfg);
+        return rc;
+    }
+    cx_config_apply_log(&fresh.cfg, log);
+    cx_config_free(&st->cfg);
+    st->cfg = fresh.cfg;
+    cx_log(log, CX_LOG_INFO, "configuration reloaded", NULL);
+    return 0;
+}
+
 int cx_cli_serve(int argc, char **argv) {
-    struct serve_state st = {0};
+    struct serve_state st = {.argc = argc, .argv = argv};
     cx_config_init(&st.cfg);
     bool print = false;
     int rc = parse_args(&st, argc, argv, &print);
@@ -241,9 +277,10 @@ int cx_cli_serve(int argc, char **argv) {
                 cx_strerror(rc));
         goto out;
     }
-    char port[8];
-    snprintf(port, sizeof port, "%u", cx_server_port(srv));
-    cx_log(log, CX_LOG_INFO, "listening", "host", o.host, "port", port, NULL);
+    st.srv = srv;
+    cx_server_on_reload(srv, reload, &st);
+    CX_LOG(log, CX_LOG_INFO, "listening", CX_KV_STR("host", o.host),
+           CX_KV_UINT("port", cx_server_port(srv)), CX_KV_UINT("threads", o.threads));
     rc = cx_server_run(srv);
     cx_log(log, CX_LOG_INFO, "stopped", NULL);
     status = rc ? 1 : 0;

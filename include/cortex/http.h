@@ -185,7 +185,8 @@ typedef struct cx_server_options {
     unsigned threads;      /* workers; 0: one per core */
     cx_http_limits limits; /* fill with cx_http_limits_default() first */
     uint32_t drain_timeout_ms; /* graceful shutdown budget, 10 s */
-    bool access_log;
+    bool access_log;       /* one line per request (also needs the logger's switch) */
+    struct cx_logger *logger; /* NULL: cx_log_default() */
     cx_handler_fn handler; /* the root handler (a router's, usually) */
     void *handler_data;
 } cx_server_options;

@@ -48,24 +48,40 @@ struct cx_io {
 struct cx_timer {
     uint64_t when;      /* absolute, ms on cx_loop_now()'s clock */
     size_t heap_index;  /* position in the heap; SIZE_MAX when inactive */
+    uint64_t seq;       /* start order: ties fire first-started first */
     cx_timer_cb cb;
     void *data; /* the owner's */
 };
 
+#define CX_LOOP_DEFAULT_MAX_EVENTS 256
+#define CX_LOOP_DEFAULT_STACK_SIZE (64u * 1024u)
+#define CX_LOOP_MIN_STACK_SIZE     (16u * 1024u)
+#define CX_LOOP_DEFAULT_POOL_MAX   1024
+
+/* A zero field means its default. */
 typedef struct cx_loop_options {
     unsigned max_events;     /* epoll batch size; default 256 */
-    size_t coro_stack_size;  /* bytes per coroutine stack; default 64 KiB */
+    size_t coro_stack_size;  /* bytes per coroutine stack; default 64 KiB, at
+                                least 16 KiB, rounded up to whole pages */
     unsigned coro_pool_max;  /* idle coroutines kept for reuse; default 1024 */
 } cx_loop_options;
 
-/* Create a loop; opts may be NULL for the defaults. Free with cx_loop_free()
- * after cx_loop_run() has returned. */
+/* Create a loop; opts may be NULL for the defaults. 0, CX_ENOMEM, or a
+ * negative errno from epoll/eventfd. The loop is the caller's: free it with
+ * cx_loop_free() after cx_loop_run() has returned. */
 int cx_loop_new(cx_loop **out, const cx_loop_options *opts);
+/* Release the loop and every coroutine stack it holds, including those of
+ * coroutines still suspended (their functions never finish). Registered
+ * cx_io/cx_timer structs stay their owners'; posted and deferred callbacks
+ * that have not run are dropped, so whatever their args own is the
+ * poster's. NULL is a no-op. */
 void cx_loop_free(cx_loop *loop);
-/* Run until cx_loop_stop(). Returns 0, or a negative error from epoll. */
+/* Run until cx_loop_stop(). Returns 0, CX_ESTATE if the loop is already
+ * running, or a negative errno from epoll. */
 int cx_loop_run(cx_loop *loop);
 /* Ask the loop to return from cx_loop_run() after the current iteration.
- * Thread-safe. */
+ * Thread-safe. A stop asked for before cx_loop_run() starts is kept: that
+ * run does one non-blocking iteration and returns. */
 void cx_loop_stop(cx_loop *loop);
 /* The loop running on the calling thread, or NULL. */
 cx_loop *cx_loop_current(void);
@@ -79,27 +95,40 @@ void cx_loop_set_data(cx_loop *loop, void *data);
 void *cx_loop_data(const cx_loop *loop);
 
 /* Watch fd for events (CX_READABLE | CX_WRITABLE), edge-triggered: the
- * callback fires when the state changes, so read/write until EAGAIN. The fd
- * stays the caller's to close — call cx_io_stop() first. */
+ * callback fires when the state changes, so read/write until EAGAIN.
+ * CX_HANGUP is reported whether asked for or not. The fd stays the caller's
+ * to close — call cx_io_stop() first. cx_io_start: 0, CX_EINVAL or a
+ * negative errno from epoll_ctl (e.g. -EEXIST: the fd is already watched).
+ * After cx_io_stop() the callback is not called again, even for an event
+ * already collected in the current batch, so the struct may be freed. */
 int cx_io_start(cx_loop *loop, cx_io *io, int fd, unsigned events, cx_io_cb cb);
 int cx_io_modify(cx_loop *loop, cx_io *io, unsigned events);
 void cx_io_stop(cx_loop *loop, cx_io *io);
 
 /* Timers. Initialise once with cx_timer_init(); start (or restart) to fire
- * once, timeout_ms from now; stopping an inactive timer is a no-op. Insert
- * and cancel are O(log n). */
+ * once, timeout_ms from now (from the cached cx_loop_now()); stopping an
+ * inactive timer is a no-op. Insert and cancel are O(log n). Timers due at
+ * the same millisecond fire in the order they were started; a timer
+ * (re)started from a timer callback fires in a later iteration at the
+ * earliest, so a zero timeout cannot starve the loop. */
 void cx_timer_init(cx_timer *t, cx_timer_cb cb, void *data);
-void cx_timer_start(cx_loop *loop, cx_timer *t, uint64_t timeout_ms);
+/* 0, CX_EINVAL, or CX_ENOMEM when the heap could not grow (only ever when
+ * more timers are active at once than ever before on this loop). */
+int cx_timer_start(cx_loop *loop, cx_timer *t, uint64_t timeout_ms);
 void cx_timer_stop(cx_loop *loop, cx_timer *t);
 static inline bool cx_timer_active(const cx_timer *t) {
     return t->heap_index != SIZE_MAX;
 }
 
 /* Run fn(arg) on the loop's thread at its next iteration. Thread-safe; the
- * only way for another thread to touch a loop. 0 or CX_ENOMEM. */
+ * only way for another thread to touch a loop. 0, CX_EINVAL (no fn) or
+ * CX_ENOMEM. arg stays the poster's (see cx_loop_free()). */
 int cx_loop_post(cx_loop *loop, cx_task_fn fn, void *arg);
-/* Run fn(arg) at the end of the current iteration (same thread only).
- * Never allocates after warm-up. */
+/* Run fn(arg) at the end of the current iteration (same thread only), in
+ * the order queued, interleaved in that order with the resumes of woken
+ * coroutines. A callback deferred while deferred callbacks run goes to the
+ * next pass, which runs after one more non-blocking epoll poll. Never
+ * allocates after warm-up. 0, CX_EINVAL (no fn) or CX_ENOMEM. */
 int cx_loop_defer(cx_loop *loop, cx_task_fn fn, void *arg);
 
 #ifdef __cplusplus

@@ -20,6 +20,7 @@
  */
 #include "server.h"
 #include <cortex/error.h>
+#include <cortex/log.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -298,9 +299,10 @@ static cx_exchange *ex_of_res(cx_res *res) {
 static int wait_conn(h1_conn *c, uint32_t timeout_ms) {
     if (c->closed || c->peer_eof) return CX_ECLOSED;
     c->waiter = cx_coro_self();
-    uint64_t prev = cx_deadline_push(timeout_ms);
+    /* 0 means no timeout of its own; the coroutine's deadline still holds. */
+    uint64_t prev = timeout_ms ? cx_deadline_push(timeout_ms) : 0;
     int rc = cx_coro_suspend();
-    cx_deadline_pop(prev);
+    if (timeout_ms) cx_deadline_pop(prev);
     c->waiter = NULL;
     if (c->closed) return CX_ECLOSED;
     return rc < 0 ? rc : CX_OK;
@@ -416,6 +418,7 @@ static int h1_write(cx_res *res, const void *data, size_t len) {
         }
         int rc = wbuf_append(c, data, len);
         if (!rc && chunked) rc = PUT(c, "\r\n");
+        res->bytes_out += len;
         if (rc) return rc;
     }
     return flush_to(c, STREAM_HIGH);
@@ -451,6 +454,7 @@ static int h1_sendfile(cx_res *res, int fd, off_t off, size_t len) {
         ssize_t n = sendfile(c->io.fd, fd, &off, len);
         if (n > 0) {
             len -= (size_t)n;
+            res->bytes_out += (uint64_t)n;
             continue;
         }
         if (n == 0) return CX_EIO;
@@ -554,6 +558,21 @@ static void settle_body(h1_conn *c, cx_exchange *ex) {
         c->keep_alive = false;
 }
 
+static uint64_t now_us(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
+}
+
+static void log_access(cx_exchange *ex) {
+    cx_res *res = &ex->res;
+    uint64_t bytes = res->streaming || res->sendfile_used ? res->bytes_out : res->body.len;
+    if (res->head_only) bytes = 0;
+    cx_str path = ex->req.path_raw;
+    cx_log_access(ex->w->logger, ex->req.method_str, path, res->status, bytes,
+                  now_us() - ex->started_us, cx_req_peer(&ex->req));
+}
+
 /* The handler has returned (inside its coroutine): put its response in the
  * output buffer. */
 static void exchange_done(cx_exchange *ex) {
@@ -580,6 +599,7 @@ static void exchange_done(cx_exchange *ex) {
     }
     if (!c->keep_alive) c->want_close = true;
     atomic_fetch_add_explicit(&c->w->requests, 1, memory_order_relaxed);
+    if (ex->started_us) log_access(ex);
 }
 
 static void conn_continue(void *arg);
@@ -612,6 +632,7 @@ static void start_request(h1_conn *c, cx_exchange *ex, size_t head_len) {
     ex->ctx.chain = &ex->root;
     ex->ctx.chain_len = 1;
     ex->ctx.chain_pos = 0;
+    ex->started_us = w->logger && cx_log_get_access(w->logger) ? now_us() : 0;
     c->cur = ex;
     c->phase = PH_HANDLER;
     c->deadline = 0;

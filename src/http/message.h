@@ -79,6 +79,7 @@ struct cx_res {
     unsigned cap_trailers;
     cx_buf body; /* kept across requests by the transport, so reused */
     int64_t fixed_length; /* a Content-Length the handler set, else -1 */
+    uint64_t bytes_out;   /* body bytes streamed or sent from a file */
 
     bool head_only;    /* HEAD request: no body bytes go out */
     bool headers_sent; /* streaming or sendfile began */

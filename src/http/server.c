@@ -14,6 +14,7 @@
  */
 #include "server.h"
 #include <cortex/error.h>
+#include <cortex/log.h>
 #include <cortex/pool.h>
 #include <netdb.h>
 #include <netinet/in.h>
@@ -129,6 +130,7 @@ int cx_server_new(cx_server **out, const cx_server_options *opts) {
         w->index = i;
         w->listen_fd = -1;
         w->own_limits = srv->opts.limits;
+        w->logger = opts->access_log ? (opts->logger ? opts->logger : cx_log_default()) : NULL;
         w->limits = &w->own_limits;
         int rc = listen_on(srv->host, port, &w->listen_fd);
         if (rc) {

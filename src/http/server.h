@@ -61,6 +61,7 @@ typedef struct cx_worker {
     int listen_fd;
     cx_io listen_io;
     const cx_http_limits *limits; /* points at own_limits */
+    struct cx_logger *logger;     /* NULL when the access log is off */
     cx_http_limits own_limits;    /* replaced on reload, on this thread */
 
     struct h1_conn *conns; /* doubly linked, for draining */

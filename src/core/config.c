@@ -1,0 +1,729 @@
+/* Configuration: one table of settings drives parsing, defaults, the
+ * environment, the dump and the docs' reference (cx_config_keys). */
+#include "core/config_int.h"
+#include <cortex/error.h>
+#include <cortex/http.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+enum vtype { V_STR, V_UINT, V_SIZE, V_DUR, V_BOOL, V_LEVEL, V_FORMAT };
+
+typedef struct spec {
+    enum vtype type;
+    size_t offset, width;
+    bool nullable;     /* a string that may be unset */
+    uint64_t min, max; /* for strings: length in bytes */
+} spec;
+
+#define KIB    1024ull
+#define MIB    (1024ull * KIB)
+#define TIB    (1024ull * 1024 * MIB)
+#define DAY_MS (24ull * 3600 * 1000)
+
+/* The settings, in dump order (grouped by section). Defaults are written as
+ * cx_config_get() prints them; a unit test holds the two together. */
+#define CX_SETTINGS(X)                                                                             \
+    X("server.host", V_STR, host, 0, 1, 255, "0.0.0.0",                                            \
+      "Address to listen on: an IP address or a host name; 0.0.0.0 is every IPv4 address, :: "     \
+      "every IPv6 one.")                                                                           \
+    X("server.port", V_UINT, port, 0, 0, 65535, "8080",                                            \
+      "TCP port to listen on; 0 picks a free one.")                                                \
+    X("server.threads", V_UINT, threads, 0, 0, 1024, "0",                                          \
+      "Worker threads, each with its own event loop and listening socket; 0 is one per CPU core.") \
+    X("server.static_dir", V_STR, static_dir, 1, 1, CX_CONFIG_MAX_STRING, "null",                  \
+      "Directory whose files `cortex serve` serves under /; unset (null or empty) serves none.")   \
+    X("server.drain_timeout", V_DUR, drain_timeout_ms, 0, 0, DAY_MS, "10s",                        \
+      "On SIGTERM or SIGINT, how long requests in flight may take to finish before the workers "   \
+      "stop; 0 stops at once.")                                                                    \
+    X("log.level", V_LEVEL, log_level, 0, 0, 0, "info",                                            \
+      "Least severe level written: trace, debug, info, warn, error, or off.")                      \
+    X("log.format", V_FORMAT, log_format, 0, 0, 0, "logfmt",                                       \
+      "Line format: logfmt (key=value pairs) or json (one object per line).")                      \
+    X("log.access", V_BOOL, access_log, 0, 0, 0, "true", "Write one access-log line per request.") \
+    X("log.max_line", V_SIZE, log_max_line, 0, CX_LOG_LINE_MIN, CX_LOG_LINE_MAX, "4KiB",           \
+      "Longest log line; longer lines are cut and marked truncated=true.")                         \
+    X("limits.max_request_line", V_SIZE, limits.max_request_line, 0, 16, 16 * MIB, "8KiB",         \
+      "Longest request line (method, target, version); longer is answered 414.")                   \
+    X("limits.max_header_bytes", V_SIZE, limits.max_header_bytes, 0, 64, 16 * MIB, "32KiB",        \
+      "Largest request head (request line and headers); larger is answered 431.")                  \
+    X("limits.max_headers", V_UINT, limits.max_headers, 0, 1, 10000, "100",                        \
+      "Most header fields in a request; more is answered 431.")                                    \
+    X("limits.max_body", V_SIZE, limits.max_body, 0, 0, TIB, "8MiB",                               \
+      "Largest request body; larger is answered 413.")                                             \
+    X("limits.header_timeout", V_DUR, limits.header_timeout_ms, 0, 0, DAY_MS, "10s",               \
+      "Time to receive a whole request head once it has begun; then 408. 0: no limit.")            \
+    X("limits.body_timeout", V_DUR, limits.body_timeout_ms, 0, 1, DAY_MS, "30s",                   \
+      "Longest wait between two reads of a request body; then 408.")                               \
+    X("limits.idle_timeout", V_DUR, limits.idle_timeout_ms, 0, 0, DAY_MS, "1m",                    \
+      "How long a keep-alive connection may wait for its next request. 0: no limit.")              \
+    X("limits.write_timeout", V_DUR, limits.write_timeout_ms, 0, 1, DAY_MS, "30s",                 \
+      "How long a client may stop reading a response before the connection is closed.")            \
+    X("limits.max_pipelined", V_UINT, limits.max_pipelined, 0, 1, 65535, "64",                     \
+      "Pipelined requests parsed ahead on one connection before its responses are written.")       \
+    X("limits.max_connections", V_UINT, limits.max_connections, 0, 0, 16777216, "0",               \
+      "Open connections per worker thread; 0: no limit.")
+
+#define TYPE_NAME(t)                                                                               \
+    ((t) == V_STR     ? "string"                                                                   \
+     : (t) == V_UINT  ? "integer"                                                                  \
+     : (t) == V_SIZE  ? "size"                                                                     \
+     : (t) == V_DUR   ? "duration"                                                                 \
+     : (t) == V_BOOL  ? "boolean"                                                                  \
+     : (t) == V_LEVEL ? "log level"                                                                \
+                      : "log format")
+
+#define AS_INFO(key, type, field, nullable, min, max, dflt, doc) {key, TYPE_NAME(type), dflt, doc},
+#define AS_SPEC(key, type, field, nullable, min, max, dflt, doc)                                   \
+    {type, offsetof(cx_config, field), sizeof(((cx_config *)0)->field), nullable, min, max},
+
+static const cx_config_key_info infos[] = {CX_SETTINGS(AS_INFO)};
+static const spec specs[] = {CX_SETTINGS(AS_SPEC)};
+#define NSETTINGS (sizeof specs / sizeof specs[0])
+
+const cx_config_key_info *cx_config_keys(size_t *count) {
+    if (count) *count = NSETTINGS;
+    return infos;
+}
+
+size_t cx__config_count(void) {
+    return NSETTINGS;
+}
+
+int cx__config_find(const char *key, size_t len) {
+    static const char prefix[] = "server.";
+    bool short_form = !memchr(key, '.', len);
+    for (size_t i = 0; i < NSETTINGS; i++) {
+        const char *k = infos[i].key;
+        if (strlen(k) == len && memcmp(k, key, len) == 0) return (int)i;
+        if (short_form && strncmp(k, prefix, sizeof prefix - 1) == 0 &&
+            strlen(k + sizeof prefix - 1) == len && memcmp(k + sizeof prefix - 1, key, len) == 0)
+            return (int)i;
+    }
+    return -1;
+}
+
+bool cx__config_is_section(const char *prefix, size_t len) {
+    for (size_t i = 0; i < NSETTINGS; i++) {
+        const char *k = infos[i].key;
+        if (strlen(k) > len && memcmp(k, prefix, len) == 0 && k[len] == '.') return true;
+    }
+    return false;
+}
+
+/* ---- messages -------------------------------------------------------------- */
+
+void cx__config_quote(char *out, size_t cap, const char *s, size_t n, size_t max) {
+    size_t o = 0;
+    if (cap < 8) {
+        if (cap) out[0] = '\0';
+        return;
+    }
+    out[o++] = '"';
+    for (size_t i = 0; i < n && o + 8 < cap; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (i == max) {
+            memcpy(out + o, "...", 3);
+            o += 3;
+            break;
+        }
+        if (c == '"' || c == '\\') {
+            out[o++] = '\\';
+            out[o++] = (char)c;
+        } else if (c < 0x20 || c >= 0x7f) {
+            o += (size_t)snprintf(out + o, cap - o, "\\x%02x", c);
+        } else {
+            out[o++] = (char)c;
+        }
+    }
+    out[o++] = '"';
+    out[o] = '\0';
+}
+
+/* Append to a message buffer, cutting what does not fit. */
+static void cat(char msg[CX_CONFIG_MESSAGE_MAX], size_t *len, const char *s) {
+    size_t n = strlen(s), room = CX_CONFIG_MESSAGE_MAX - 1 - *len;
+    if (n > room) n = room;
+    memcpy(msg + *len, s, n);
+    *len += n;
+    msg[*len] = '\0';
+}
+
+int cx__config_fail(cx_config_error *err, int code, const cx__config_pos *pos, const char *key,
+                    const char *fmt, ...) {
+    if (!err) return code;
+    memset(err, 0, sizeof *err);
+    err->code = code;
+    const char *source = pos && pos->source ? pos->source : "";
+    snprintf(err->source, sizeof err->source, "%s", source);
+    if (pos) {
+        err->line = pos->line;
+        err->column = pos->column;
+    }
+    if (key) snprintf(err->key, sizeof err->key, "%s", key);
+    char detail[CX_CONFIG_MESSAGE_MAX];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(detail, sizeof detail, fmt, ap);
+    va_end(ap);
+    const char *label = pos && pos->label ? pos->label : err->key;
+    size_t len = 0;
+    if (*source) {
+        cat(err->message, &len, source);
+        if (err->line) {
+            char at[32];
+            snprintf(at, sizeof at, ":%u:%u", err->line, err->column);
+            cat(err->message, &len, at);
+        }
+        cat(err->message, &len, ": ");
+    }
+    if (*label) {
+        char safe[CX_CONFIG_MAX_KEY + 1];
+        size_t i = 0;
+        for (; label[i] && i < CX_CONFIG_MAX_KEY; i++) {
+            unsigned char c = (unsigned char)label[i];
+            safe[i] = c < 0x20 || c >= 0x7f ? '?' : (char)c;
+        }
+        safe[i] = '\0';
+        cat(err->message, &len, safe);
+        cat(err->message, &len, ": ");
+    }
+    cat(err->message, &len, detail);
+    return code;
+}
+
+/* Edit distance, for "did you mean"; keys are short (CX_CONFIG_MAX_KEY). */
+static size_t distance(const char *a, size_t n, const char *b) {
+    size_t m = strlen(b), row[CX_CONFIG_MAX_KEY + 2];
+    if (n > CX_CONFIG_MAX_KEY || m > CX_CONFIG_MAX_KEY) return SIZE_MAX;
+    for (size_t j = 0; j <= m; j++) row[j] = j;
+    for (size_t i = 1; i <= n; i++) {
+        size_t diag = row[0];
+        row[0] = i;
+        for (size_t j = 1; j <= m; j++) {
+            size_t up = row[j];
+            size_t best = diag + (a[i - 1] != b[j - 1]);
+            if (up + 1 < best) best = up + 1;
+            if (row[j - 1] + 1 < best) best = row[j - 1] + 1;
+            row[j] = best;
+            diag = up;
+        }
+    }
+    return row[m];
+}
+
+static const char *suggest(const char *key, size_t len) {
+    const char *best = NULL;
+    size_t best_d = len / 3 + 1;
+    for (size_t i = 0; i < NSETTINGS; i++) {
+        size_t d = distance(key, len, infos[i].key);
+        if (d <= best_d && (!best || d < best_d)) {
+            best = infos[i].key;
+            best_d = d;
+        }
+    }
+    return best;
+}
+
+static int unknown_key(const char *key, const cx__config_pos *pos, cx_config_error *err) {
+    size_t len = strlen(key);
+    char shown[CX_CONFIG_MAX_KEY + 64];
+    cx__config_quote(shown, sizeof shown, key, len, CX_CONFIG_MAX_KEY);
+    const char *hint = suggest(key, len);
+    cx__config_pos p = *pos;
+    p.label = "";
+    if (hint)
+        return cx__config_fail(err, CX_ENOTFOUND, &p, key, "unknown key %s (did you mean \"%s\"?)",
+                               shown, hint);
+    return cx__config_fail(err, CX_ENOTFOUND, &p, key, "unknown key %s", shown);
+}
+
+/* ---- values ---------------------------------------------------------------- */
+
+/* A value's outcome: a code and, on error, a detail for the message. */
+typedef struct verdict {
+    int code;
+    char detail[CX_CONFIG_MESSAGE_MAX / 2];
+} verdict;
+
+static int reject(verdict *v, int code, const char *what, const char *s) {
+    char shown[96];
+    cx__config_quote(shown, sizeof shown, s, strlen(s), 48);
+    snprintf(v->detail, sizeof v->detail, "%s: %s", what, shown);
+    return v->code = code;
+}
+
+/* Decimal digits at *s, advancing it. 0, CX_ECONFIG (no digit) or CX_ERANGE. */
+static int digits(const char **s, uint64_t *out) {
+    const char *p = *s;
+    uint64_t n = 0;
+    if (*p < '0' || *p > '9') return CX_ECONFIG;
+    for (; *p >= '0' && *p <= '9'; p++) {
+        unsigned d = (unsigned)(*p - '0');
+        if (n > (UINT64_MAX - d) / 10) return CX_ERANGE;
+        n = n * 10 + d;
+    }
+    *s = p;
+    *out = n;
+    return CX_OK;
+}
+
+static int parse_uint(const char *s, uint64_t *out, verdict *v) {
+    const char *p = s;
+    int rc = digits(&p, out);
+    if (rc == CX_ERANGE) return reject(v, CX_ERANGE, "number too large", s);
+    if (rc || *p) return reject(v, CX_ECONFIG, "not a non-negative integer", s);
+    return CX_OK;
+}
+
+/* Sizes: an integer and an optional binary unit, case-insensitive, with
+ * optional spaces between: B, K/KiB, M/MiB, G/GiB, T/TiB. KB, MB, ... are
+ * refused: whether they mean 1000 or 1024 is exactly the doubt to avoid. */
+static int parse_size(const char *s, uint64_t *out, verdict *v) {
+    static const struct {
+        const char *name;
+        uint64_t mult;
+    } units[] = {{"", 1},      {"b", 1},          {"k", KIB},          {"kib", KIB}, {"m", MIB},
+                 {"mib", MIB}, {"g", 1024 * MIB}, {"gib", 1024 * MIB}, {"t", TIB},   {"tib", TIB}};
+    const char *p = s;
+    uint64_t n;
+    int rc = digits(&p, &n);
+    if (rc == CX_ERANGE) return reject(v, CX_ERANGE, "size too large", s);
+    if (rc) return reject(v, CX_ECONFIG, "not a size (e.g. 512, 64KiB, 8MiB)", s);
+    while (*p == ' ') p++;
+    for (size_t i = 0; i < sizeof units / sizeof units[0]; i++) {
+        if (strcasecmp(p, units[i].name) != 0) continue;
+        if (n > UINT64_MAX / units[i].mult) return reject(v, CX_ERANGE, "size too large", s);
+        *out = n * units[i].mult;
+        return CX_OK;
+    }
+    if (strlen(p) == 2 && strchr("kKmMgGtT", p[0]) && (p[1] == 'b' || p[1] == 'B'))
+        return reject(v, CX_ECONFIG, "ambiguous unit (write KiB, MiB, GiB or TiB: powers of 1024)",
+                      s);
+    return reject(v, CX_ECONFIG, "not a size (units: B, KiB, MiB, GiB, TiB or K, M, G, T)", s);
+}
+
+/* Durations: one or more <integer><unit> with unit ms, s, m or h ("1m30s");
+ * a bare 0 is allowed, any other bare number is refused rather than
+ * guessed at. The result is in milliseconds. */
+static uint64_t duration_unit(const char **p) {
+    static const struct {
+        const char *name;
+        uint64_t ms;
+    } units[] = {{"ms", 1}, {"s", 1000}, {"m", 60000}, {"h", 3600000}};
+    for (size_t u = 0; u < sizeof units / sizeof units[0]; u++) {
+        size_t n = strlen(units[u].name);
+        if (strncmp(*p, units[u].name, n) != 0) continue;
+        if ((*p)[n] >= 'a' && (*p)[n] <= 'z') continue; /* "min" is not "m" */
+        *p += n;
+        return units[u].ms;
+    }
+    return 0;
+}
+
+static int parse_duration(const char *s, uint64_t *out, verdict *v) {
+    const char *p = s;
+    uint64_t total = 0;
+    if (strcmp(s, "0") == 0) {
+        *out = 0;
+        return CX_OK;
+    }
+    do {
+        uint64_t n;
+        int rc = digits(&p, &n);
+        if (rc == CX_ERANGE) return reject(v, CX_ERANGE, "duration too long", s);
+        if (rc) return reject(v, CX_ECONFIG, "not a duration (e.g. 500ms, 10s, 1m30s)", s);
+        uint64_t unit = duration_unit(&p);
+        if (!unit) return reject(v, CX_ECONFIG, "duration needs a unit: ms, s, m or h", s);
+        if (n > (UINT64_MAX - total) / unit) return reject(v, CX_ERANGE, "duration too long", s);
+        total += n * unit;
+    } while (*p);
+    *out = total;
+    return CX_OK;
+}
+
+static int parse_bool(const char *s, uint64_t *out, verdict *v) {
+    static const char *const yes[] = {"true", "yes", "on", "1"};
+    static const char *const no[] = {"false", "no", "off", "0"};
+    for (size_t i = 0; i < 4; i++) {
+        if (strcasecmp(s, yes[i]) == 0 || strcasecmp(s, no[i]) == 0) {
+            *out = strcasecmp(s, yes[i]) == 0;
+            return CX_OK;
+        }
+    }
+    return reject(v, CX_ECONFIG, "not a boolean (true/false, yes/no, on/off)", s);
+}
+
+/* The code point of the well-formed UTF-8 sequence at s, with *len set, or
+ * -1 (RFC 3629: no over-long forms, no surrogates, nothing past U+10FFFF). */
+static long utf8_decode(const unsigned char *s, size_t n, size_t *len) {
+    unsigned c = s[0];
+    *len = 1;
+    if (c < 0x80) return (long)c;
+    size_t k = c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : 2;
+    unsigned lo = 0x80, hi = 0xBF;
+    if (c < 0xC2 || c > 0xF4 || k > n) return -1;
+    if (c == 0xE0) lo = 0xA0;
+    if (c == 0xED) hi = 0x9F;
+    if (c == 0xF0) lo = 0x90;
+    if (c == 0xF4) hi = 0x8F;
+    if (s[1] < lo || s[1] > hi) return -1;
+    long cp = (long)(c & (0x7F >> k));
+    for (size_t i = 1; i < k; i++) {
+        if ((s[i] & 0xC0) != 0x80) return -1;
+        cp = (cp << 6) | (s[i] & 0x3F);
+    }
+    *len = k;
+    return cp;
+}
+
+/* Strings are UTF-8 text without control characters (C0, DEL, C1), line
+ * or paragraph separators, byte-order marks or non-characters: they end up
+ * in system calls, log lines and the YAML dump, which must read back. */
+static bool valid_text(const char *s, size_t n) {
+    for (size_t i = 0, len; i < n; i += len) {
+        long cp = utf8_decode((const unsigned char *)s + i, n - i, &len);
+        if (cp < 0x20 || (cp >= 0x7F && cp <= 0x9F) || cp == 0x2028 || cp == 0x2029 ||
+            cp == 0xFEFF || cp == 0xFFFE || cp == 0xFFFF)
+            return false;
+    }
+    return true;
+}
+
+static uint64_t width_max(size_t width) {
+    return width >= 8 ? UINT64_MAX : (1ull << (width * 8)) - 1;
+}
+
+static void store_uint(void *p, size_t width, uint64_t n) {
+    if (width == 1)
+        *(uint8_t *)p = (uint8_t)n;
+    else if (width == 2)
+        *(uint16_t *)p = (uint16_t)n;
+    else if (width == 4)
+        *(uint32_t *)p = (uint32_t)n;
+    else
+        *(uint64_t *)p = n;
+}
+
+static uint64_t load_uint(const void *p, size_t width) {
+    if (width == 1) return *(const uint8_t *)p;
+    if (width == 2) return *(const uint16_t *)p;
+    if (width == 4) return *(const uint32_t *)p;
+    return *(const uint64_t *)p;
+}
+
+static void format_size(uint64_t n, char *out, size_t cap) {
+    static const char *const names[] = {"TiB", "GiB", "MiB", "KiB"};
+    static const uint64_t mult[] = {TIB, 1024 * MIB, MIB, KIB};
+    for (size_t i = 0; i < 4 && n; i++) {
+        if (n % mult[i] == 0) {
+            snprintf(out, cap, "%llu%s", (unsigned long long)(n / mult[i]), names[i]);
+            return;
+        }
+    }
+    snprintf(out, cap, "%llu", (unsigned long long)n);
+}
+
+static void format_duration(uint64_t ms, char *out, size_t cap) {
+    static const char *const names[] = {"h", "m", "s"};
+    static const uint64_t mult[] = {3600000, 60000, 1000};
+    for (size_t i = 0; i < 3 && ms; i++) {
+        if (ms % mult[i] == 0) {
+            snprintf(out, cap, "%llu%s", (unsigned long long)(ms / mult[i]), names[i]);
+            return;
+        }
+    }
+    snprintf(out, cap, ms ? "%llums" : "0s", (unsigned long long)ms);
+}
+
+static void format_number(const spec *sp, uint64_t n, char *out, size_t cap) {
+    if (sp->type == V_SIZE)
+        format_size(n, out, cap);
+    else if (sp->type == V_DUR)
+        format_duration(n, out, cap);
+    else
+        snprintf(out, cap, "%llu", (unsigned long long)n);
+}
+
+static int parse_number(const spec *sp, const char *s, uint64_t *n, verdict *v) {
+    int rc = sp->type == V_SIZE   ? parse_size(s, n, v)
+             : sp->type == V_DUR  ? parse_duration(s, n, v)
+             : sp->type == V_BOOL ? parse_bool(s, n, v)
+                                  : parse_uint(s, n, v);
+    if (rc || sp->type == V_BOOL) return rc;
+    uint64_t max = sp->max < width_max(sp->width) ? sp->max : width_max(sp->width);
+    if (*n < sp->min || *n > max) {
+        char lo[32], hi[32];
+        format_number(sp, sp->min, lo, sizeof lo);
+        format_number(sp, max, hi, sizeof hi);
+        char what[96];
+        snprintf(what, sizeof what, "out of range (%s to %s)", lo, hi);
+        return reject(v, CX_ERANGE, what, s);
+    }
+    return CX_OK;
+}
+
+static int set_string(cx_config *cfg, const spec *sp, const char *s, verdict *v) {
+    char **slot = (char **)((char *)cfg + sp->offset);
+    size_t n = s ? strlen(s) : 0;
+    if (n == 0) {
+        if (!sp->nullable) return reject(v, CX_ECONFIG, "needs a value", "");
+        free(*slot);
+        *slot = NULL;
+        return CX_OK;
+    }
+    if (n > sp->max) {
+        snprintf(v->detail, sizeof v->detail, "longer than %llu bytes",
+                 (unsigned long long)sp->max);
+        return v->code = CX_ELIMIT;
+    }
+    if (!valid_text(s, n))
+        return reject(v, CX_ECONFIG, "not UTF-8 text without control characters", s);
+    char *copy = strdup(s);
+    if (!copy) return v->code = CX_ENOMEM;
+    free(*slot);
+    *slot = copy;
+    return CX_OK;
+}
+
+/* Parse s as the setting's type and store it; cfg is untouched on error. */
+static int set_value(cx_config *cfg, const spec *sp, const char *s, verdict *v) {
+    void *p = (char *)cfg + sp->offset;
+    if (sp->type == V_STR) return set_string(cfg, sp, s, v);
+    if (!s || !*s) return reject(v, CX_ECONFIG, "needs a value", "");
+    if (sp->type == V_LEVEL) {
+        cx_log_level lv;
+        if (cx_log_level_parse(s, &lv))
+            return reject(v, CX_ECONFIG, "not a log level (trace, debug, info, warn, error, off)",
+                          s);
+        *(cx_log_level *)p = lv;
+        return CX_OK;
+    }
+    if (sp->type == V_FORMAT) {
+        cx_log_format f;
+        if (cx_log_format_parse(s, &f))
+            return reject(v, CX_ECONFIG, "not a log format (logfmt, json)", s);
+        *(cx_log_format *)p = f;
+        return CX_OK;
+    }
+    uint64_t n = 0;
+    int rc = parse_number(sp, s, &n, v);
+    if (rc) return rc;
+    if (sp->type == V_BOOL)
+        *(bool *)p = n != 0;
+    else
+        store_uint(p, sp->width, n);
+    return CX_OK;
+}
+
+int cx__config_set_at(cx_config *cfg, const char *key, const char *value, const cx__config_pos *pos,
+                      unsigned char *seen, cx_config_error *err) {
+    static const cx__config_pos none = {.source = ""};
+    if (!pos) pos = &none;
+    if (!key) key = "";
+    int i = cx__config_find(key, strlen(key));
+    if (i < 0) return unknown_key(key, pos, err);
+    if (seen && seen[i]++)
+        return cx__config_fail(err, CX_EPARSE, pos, infos[i].key, "set twice in the same place");
+    verdict v = {0};
+    int rc = set_value(cfg, &specs[i], value, &v);
+    if (rc == CX_ENOMEM) return cx__config_fail(err, rc, pos, infos[i].key, "out of memory");
+    if (rc) return cx__config_fail(err, rc, pos, infos[i].key, "%s", v.detail);
+    return CX_OK;
+}
+
+int cx_config_set(cx_config *cfg, const char *key, const char *value, cx_config_error *err) {
+    return cx__config_set_at(cfg, key, value, NULL, NULL, err);
+}
+
+/* ---- life cycle ------------------------------------------------------------ */
+
+int cx_config_init(cx_config *cfg) {
+    memset(cfg, 0, sizeof *cfg);
+    for (size_t i = 0; i < NSETTINGS; i++) {
+        const char *d = infos[i].default_value;
+        verdict v;
+        int rc = set_value(cfg, &specs[i], strcmp(d, "null") == 0 ? NULL : d, &v);
+        if (rc) {
+            cx_config_free(cfg);
+            return rc;
+        }
+    }
+    return CX_OK;
+}
+
+void cx_config_free(cx_config *cfg) {
+    if (!cfg) return;
+    for (size_t i = 0; i < NSETTINGS; i++) {
+        if (specs[i].type != V_STR) continue;
+        char **slot = (char **)((char *)cfg + specs[i].offset);
+        free(*slot);
+        *slot = NULL;
+    }
+}
+
+int cx_config_copy(cx_config *dst, const cx_config *src) {
+    *dst = *src;
+    for (size_t i = 0; i < NSETTINGS; i++) {
+        if (specs[i].type != V_STR) continue;
+        char **slot = (char **)((char *)dst + specs[i].offset);
+        if (*slot && !(*slot = strdup(*slot))) {
+            /* Later strings still alias src: clear them before freeing. */
+            for (size_t j = i + 1; j < NSETTINGS; j++)
+                if (specs[j].type == V_STR) *(char **)((char *)dst + specs[j].offset) = NULL;
+            cx_config_free(dst);
+            return CX_ENOMEM;
+        }
+    }
+    return CX_OK;
+}
+
+/* ---- output ---------------------------------------------------------------- */
+
+static int append_value(const cx_config *cfg, size_t i, cx_buf *out) {
+    const spec *sp = &specs[i];
+    const void *p = (const char *)cfg + sp->offset;
+    char num[48];
+    switch (sp->type) {
+    case V_STR: {
+        const char *s = *(char *const *)p;
+        if (!s) return cx_buf_puts(out, "null");
+        int rc = cx_buf_putc(out, '"');
+        for (; *s && !rc; s++) {
+            if (*s == '"' || *s == '\\') rc = cx_buf_putc(out, '\\');
+            if (!rc) rc = cx_buf_putc(out, *s);
+        }
+        return rc ? rc : cx_buf_putc(out, '"');
+    }
+    case V_BOOL:
+        return cx_buf_puts(out, *(const bool *)p ? "true" : "false");
+    case V_LEVEL:
+        return cx_buf_puts(out, cx_log_level_name(*(const cx_log_level *)p));
+    case V_FORMAT:
+        return cx_buf_puts(out, cx_log_format_name(*(const cx_log_format *)p));
+    default:
+        format_number(sp, load_uint(p, sp->width), num, sizeof num);
+        return cx_buf_puts(out, num);
+    }
+}
+
+int cx_config_get(const cx_config *cfg, const char *key, cx_buf *out) {
+    int i = key ? cx__config_find(key, strlen(key)) : -1;
+    if (i < 0) return CX_ENOTFOUND;
+    return append_value(cfg, (size_t)i, out);
+}
+
+int cx_config_dump(const cx_config *cfg, cx_buf *out) {
+    int rc = cx_buf_puts(out, "# Cortex configuration (defaults < file < environment < flags)\n");
+    const char *section = "";
+    size_t section_len = 0;
+    for (size_t i = 0; i < NSETTINGS && !rc; i++) {
+        const char *key = infos[i].key, *dot = strchr(key, '.');
+        size_t len = (size_t)(dot - key);
+        if (len != section_len || memcmp(key, section, len) != 0) {
+            rc = cx_buf_printf(out, "%.*s:\n", (int)len, key);
+            section = key;
+            section_len = len;
+        }
+        if (!rc) rc = cx_buf_printf(out, "  %s: ", dot + 1);
+        if (!rc) rc = append_value(cfg, i, out);
+        if (!rc) rc = cx_buf_putc(out, '\n');
+    }
+    return rc;
+}
+
+/* ---- the environment ------------------------------------------------------- */
+
+int cx_config_env_name(const char *key, char *out, size_t cap) {
+    int i = key ? cx__config_find(key, strlen(key)) : -1;
+    if (i < 0) return CX_ENOTFOUND;
+    const char *k = infos[i].key;
+    if (cap < strlen(k) + 8) return CX_ELIMIT;
+    memcpy(out, "CORTEX_", 7);
+    size_t o = 7;
+    for (; *k; k++) out[o++] = *k == '.' ? '_' : (char)(*k >= 'a' && *k <= 'z' ? *k - 32 : *k);
+    out[o] = '\0';
+    return CX_OK;
+}
+
+static const char *env_lookup(char *const *envp, const char *name) {
+    size_t n = strlen(name);
+    for (; *envp; envp++)
+        if (strncmp(*envp, name, n) == 0 && (*envp)[n] == '=') return *envp + n + 1;
+    return NULL;
+}
+
+/* The short form of a server key's variable: CORTEX_SERVER_PORT -> CORTEX_PORT. */
+static bool env_alias(const char *name, char *out, size_t cap) {
+    static const char full[] = "CORTEX_SERVER_";
+    if (strncmp(name, full, sizeof full - 1) != 0) return false;
+    snprintf(out, cap, "CORTEX_%s", name + sizeof full - 1);
+    return true;
+}
+
+static int env_apply(cx_config *cfg, size_t i, const char *name, const char *value,
+                     cx_config_error *err) {
+    if (!value || !*value) return CX_OK;
+    cx__config_pos pos = {.source = "environment", .label = name};
+    return cx__config_set_at(cfg, infos[i].key, value, &pos, NULL, err);
+}
+
+int cx_config_load_env(cx_config *cfg, char *const *envp, cx_config_error *err) {
+    if (!envp) envp = environ;
+    cx_config tmp;
+    if (cx_config_copy(&tmp, cfg))
+        return cx__config_fail(err, CX_ENOMEM, NULL, "", "out of memory");
+    int rc = CX_OK;
+    for (size_t i = 0; i < NSETTINGS && !rc; i++) {
+        char name[CX_CONFIG_MAX_KEY + 8], alias[CX_CONFIG_MAX_KEY + 8];
+        cx_config_env_name(infos[i].key, name, sizeof name);
+        /* The alias first, so that the full name wins. */
+        if (env_alias(name, alias, sizeof alias))
+            rc = env_apply(&tmp, i, alias, env_lookup(envp, alias), err);
+        if (!rc) rc = env_apply(&tmp, i, name, env_lookup(envp, name), err);
+    }
+    if (rc) {
+        cx_config_free(&tmp);
+        return rc;
+    }
+    cx_config_free(cfg);
+    *cfg = tmp;
+    return CX_OK;
+}
+
+/* ---- handing on ------------------------------------------------------------ */
+
+void cx_config_http_limits(const cx_config *cfg, cx_http_limits *out) {
+    const cx_config_limits *l = &cfg->limits;
+    *out = (cx_http_limits){
+        .max_request_line = l->max_request_line,
+        .max_header_bytes = l->max_header_bytes,
+        .max_headers = l->max_headers,
+        .max_body = l->max_body,
+        .header_timeout_ms = l->header_timeout_ms,
+        .body_timeout_ms = l->body_timeout_ms,
+        .idle_timeout_ms = l->idle_timeout_ms,
+        .write_timeout_ms = l->write_timeout_ms,
+        .max_pipelined = l->max_pipelined,
+        .max_connections = l->max_connections,
+    };
+}
+
+void cx_config_server_options(const cx_config *cfg, cx_server_options *o) {
+    o->host = cfg->host;
+    o->port = cfg->port;
+    o->threads = cfg->threads;
+    cx_config_http_limits(cfg, &o->limits);
+    o->drain_timeout_ms = cfg->drain_timeout_ms;
+    o->access_log = cfg->access_log;
+}
+
+void cx_config_apply_log(const cx_config *cfg, cx_logger *lg) {
+    cx_log_set_level(lg, cfg->log_level);
+    cx_log_set_format(lg, cfg->log_format);
+    cx_log_set_access(lg, cfg->access_log);
+    cx_log_set_max_line(lg, cfg->log_max_line);
+}
