@@ -7,7 +7,7 @@
  *   POST /echo, PUT /echo   the request body back, streamed (octet-stream)
  *   GET  /stream      a chunked response of several chunks (?n=count)
  *   GET  /sleep?ms=N  waits N ms in a coroutine (at most 10 s), then answers
- *   GET  /*           files from --static DIR, when given
+ *   GET  (any other)  files from --static DIR, when given
  *
  * Settings: defaults < --config FILE < CORTEX_* environment < flags.
  */
