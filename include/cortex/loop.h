@@ -46,9 +46,9 @@ struct cx_io {
 };
 
 struct cx_timer {
-    uint64_t when;      /* absolute, ms on cx_loop_now()'s clock */
-    size_t heap_index;  /* position in the heap; SIZE_MAX when inactive */
-    uint64_t seq;       /* start order: ties fire first-started first */
+    uint64_t when;     /* absolute, ms on cx_loop_now()'s clock */
+    size_t heap_index; /* position in the heap; SIZE_MAX when inactive */
+    uint64_t seq;      /* start order: ties fire first-started first */
     cx_timer_cb cb;
     void *data; /* the owner's */
 };
@@ -60,10 +60,10 @@ struct cx_timer {
 
 /* A zero field means its default. */
 typedef struct cx_loop_options {
-    unsigned max_events;     /* epoll batch size; default 256 */
-    size_t coro_stack_size;  /* bytes per coroutine stack; default 64 KiB, at
-                                least 16 KiB, rounded up to whole pages */
-    unsigned coro_pool_max;  /* idle coroutines kept for reuse; default 1024 */
+    unsigned max_events;    /* epoll batch size; default 256 */
+    size_t coro_stack_size; /* bytes per coroutine stack; default 64 KiB, at
+                               least 16 KiB, rounded up to whole pages */
+    unsigned coro_pool_max; /* idle coroutines kept for reuse; default 1024 */
 } cx_loop_options;
 
 /* Create a loop; opts may be NULL for the defaults. 0, CX_ENOMEM, or a

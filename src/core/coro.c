@@ -91,6 +91,10 @@ const char *cx_coro__backend(void) {
     return CX_CTX_NAME;
 }
 
+void *cx_coro__stack_lo(const cx_coro *co) {
+    return co->stack_lo;
+}
+
 /* ---- switching ------------------------------------------------------------------ */
 
 /* From inside co, back to whoever resumed it. */
@@ -138,8 +142,8 @@ static void coro_unmap(cx_coro *co) {
 static cx_coro *coro_new(cx_loop *loop) {
     size_t page = page_size();
     size_t total = page + loop->opts.coro_stack_size;
-    void *map = mmap(NULL, total, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK,
-                     -1, 0);
+    void *map =
+        mmap(NULL, total, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
     if (map == MAP_FAILED) return NULL;
     if (mprotect(map, page, PROT_NONE) < 0) {
         munmap(map, total);

@@ -106,12 +106,12 @@ static inline void cx_uctx_switch(cx_uctx *from, cx_uctx *to) {
 #ifdef CX_CORO_UCONTEXT
 typedef cx_uctx cx_ctx;
 #define cx_ctx_make(c, lo, size, fn, arg) cx_uctx_make(c, lo, size, fn, arg)
-#define cx_ctx_switch(from, to)          cx_uctx_switch(from, to)
-#define CX_CTX_NAME                      "ucontext"
+#define cx_ctx_switch(from, to)           cx_uctx_switch(from, to)
+#define CX_CTX_NAME                       "ucontext"
 #else
 typedef cx_actx cx_ctx;
 #define cx_ctx_make(c, lo, size, fn, arg) (cx_actx_make(c, lo, size, fn, arg), 0)
-#define cx_ctx_switch(from, to)          cx_actx_switch(from, to)
+#define cx_ctx_switch(from, to)           cx_actx_switch(from, to)
 #if defined(__x86_64__)
 #define CX_CTX_NAME "x86-64 assembly"
 #else

@@ -16,6 +16,10 @@ int cx_coro__wait(cx_coro *co, const void *token);
 /* End co's wait on token; a no-op if co is not waiting on that token. */
 void cx_coro__wake(cx_coro *co, const void *token, int result);
 
+/* The lowest usable byte of co's stack (the guard page is just below): for
+ * tests. */
+void *cx_coro__stack_lo(const cx_coro *co);
+
 /* The back-end in use, for reports: "x86-64 assembly", "ucontext", ... */
 const char *cx_coro__backend(void);
 

@@ -13,7 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#define DEFER_INITIAL 64
+#define DEFER_INITIAL  64
 #define POSTED_INITIAL 16
 
 static _Thread_local cx_loop *tls_loop;
@@ -331,6 +331,7 @@ static int iterate(cx_loop *loop) {
         n = 0;
     }
     loop->now = monotonic_ms();
+    loop->iterations++;
     dispatch_io(loop, n);
     cx_timer__run(loop);
     if (loop->post_ready) {

@@ -47,6 +47,7 @@ struct cx_loop {
     void *data;
     void *pool; /* cx_pool *, set by cx_pool_attach() */
     bool running;
+    uint64_t iterations; /* for tests: proves the loop does not spin */
 
     /* Stopping and cross-thread wake-up. */
     atomic_bool stop;

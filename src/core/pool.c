@@ -3,7 +3,8 @@
  * A job record lives on the heap, never on the caller's stack, because the
  * caller may stop waiting (deadline, cancel) while the job runs on. Three
  * parties hold a reference and the last one out frees it:
- *   - the caller's coroutine, until cx_pool_run() returns;
+ *   - the caller's coroutine, until cx_pool_run() returns (or its loop is
+ *     freed while it waits, since then it never returns);
  *   - the loop, from submission until the completion has been processed
  *     on the loop's thread (or the loop is freed);
  *   - the pool thread, until it has handed the completion to the loop.
@@ -36,6 +37,7 @@ struct job {
     atomic_int refs;
     atomic_int stage;
     atomic_bool abandoned;
+    bool caller_waiting; /* the loop's thread only */
 };
 
 struct cx_pool {
@@ -88,6 +90,7 @@ void cx_pool__loop_free(cx_loop *loop) {
         int expected = STAGE_PENDING;
         if (!atomic_compare_exchange_strong(&j->stage, &expected, STAGE_ORPHAN))
             while (atomic_load(&j->stage) == STAGE_POSTING) sched_yield();
+        if (j->caller_waiting) job_unref(j);
         job_unref(j);
     }
 }
@@ -216,7 +219,8 @@ int cx_pool_run(void (*fn)(void *arg), void *arg) {
     if (deadline && deadline <= cx_loop_now(loop)) return CX_ETIMEDOUT;
     struct job *j = calloc(1, sizeof *j);
     if (!j) return CX_ENOMEM;
-    *j = (struct job){.node = {NULL, job_complete, j}, .fn = fn, .arg = arg, .loop = loop, .co = co};
+    *j =
+        (struct job){.node = {NULL, job_complete, j}, .fn = fn, .arg = arg, .loop = loop, .co = co};
     atomic_init(&j->refs, 3);
     atomic_init(&j->stage, STAGE_PENDING);
     atomic_init(&j->abandoned, false);
@@ -227,7 +231,9 @@ int cx_pool_run(void (*fn)(void *arg), void *arg) {
         free(j);
         return rc;
     }
+    j->caller_waiting = true;
     rc = cx_coro__wait(co, j);
+    j->caller_waiting = false;
     if (rc != CX_OK) atomic_store(&j->abandoned, true);
     job_unref(j);
     return rc;

@@ -91,6 +91,7 @@ void cx_exchange_free_list(cx_worker *w) {
 
 static void exchange_main(void *arg) {
     cx_exchange *ex = arg;
+    cx_coro_set_data(cx_coro_self(), &ex->ctx);
     ex->handler_rc = cx_ctx_run_guarded(&ex->ctx);
     ex->done = true;
     ex->on_done(ex);
@@ -106,10 +107,7 @@ int cx_exchange_run(cx_exchange *ex, void (*on_done)(cx_exchange *ex)) {
         on_done(ex);
         return 0;
     }
-    if (rc == 1) {
-        ex->async = true;
-        cx_coro_set_data(ex->co, &ex->ctx);
-    }
+    if (rc == 1) ex->async = true;
     return rc;
 }
 
