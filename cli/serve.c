@@ -25,7 +25,6 @@
 #include <string.h>
 #include "cli.h"
 
-#define ECHO_CHUNK 16384
 #define STREAM_MAX_CHUNKS 1000
 #define SLEEP_MAX_MS 10000
 
@@ -46,27 +45,14 @@ static int json(cx_ctx *ctx) {
     return cx_json_writer_error(&w);
 }
 
-/* Streams the body back as it arrives, so memory stays bounded whatever its
- * size; a known length is passed on as Content-Length. */
+/* The whole body is read before answering, so that a body over the limit
+ * or one that stalls gets its 413 or 408 rather than a cut-off 200. The
+ * body limit (limits.max_body) bounds the memory. */
 static int echo(cx_ctx *ctx) {
-    cx_req *req = cx_ctx_req(ctx);
-    cx_res *res = cx_ctx_res(ctx);
-    int rc = cx_res_header(res, "Content-Type", "application/octet-stream");
-    int64_t len = cx_req_content_length(req);
-    if (!rc && len >= 0) {
-        char num[24];
-        snprintf(num, sizeof num, "%lld", (long long)len);
-        rc = cx_res_header(res, "Content-Length", num);
-    }
+    cx_str body;
+    int rc = cx_req_body(cx_ctx_req(ctx), &body);
     if (rc) return rc;
-    if (len == 0) return cx_res_end(res);
-    char *buf = cx_arena_alloc(cx_ctx_arena(ctx), ECHO_CHUNK);
-    if (!buf) return CX_ENOMEM;
-    ssize_t n;
-    while ((n = cx_req_read(req, buf, ECHO_CHUNK)) > 0)
-        if ((rc = cx_res_write(res, buf, (size_t)n))) return rc;
-    if (n < 0) return (int)n;
-    return cx_res_end(res);
+    return cx_res_send(cx_ctx_res(ctx), "application/octet-stream", body.ptr, body.len);
 }
 
 static long query_long(cx_ctx *ctx, const char *name, long dflt, long max) {

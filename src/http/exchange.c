@@ -144,6 +144,9 @@ void cx_answer_error(cx_ctx *ctx, int rc) {
     } else if (rc == CX_ETIMEDOUT) {
         status = 408;
         detail = "the request body did not arrive in time";
+    } else if (rc == CX_ECLOSED) {
+        status = 400;
+        detail = "the request body ended before its declared length";
     } else if (rc == CX_EPARSE || rc == CX_EPROTO) {
         status = 400;
         detail = "the request body is malformed";

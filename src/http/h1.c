@@ -47,9 +47,10 @@ static int fail(cx_h1_request *req, int status, const char *why) {
     return CX_EPARSE;
 }
 
-/* ASCII case-insensitive match of a token against a lower-case literal.
- * OR-ing 0x20 folds case; no other token character folds onto a letter or
- * onto '-', so the match is exact for tokens. */
+/* ASCII case-insensitive match against a lower-case literal of letters,
+ * digits and '-'. OR-ing 0x20 folds case; the only other bytes that fold
+ * onto those are CTLs (0x0d onto '-', 0x10-0x19 onto digits), which neither
+ * tokens nor field values contain, so the match is exact for both. */
 static inline bool tok_is(const char *s, size_t n, const char *lit, size_t litlen) {
     if (n != litlen) return false;
     for (size_t i = 0; i < n; i++)
@@ -106,8 +107,9 @@ static size_t count_lf(const char *p, size_t n) {
  * previous call, so the line count can only have grown now. */
 static int check_partial(const char *buf, size_t len, size_t start, bool new_lines,
                          cx_h1_request *req, const cx_h1_limits *lim) {
-    size_t rl = lim->max_request_line;
-    if (len - start > rl + 1 && !memchr(buf + start, '\n', rl + 2))
+    /* A line within the limit has its LF among the first rl + 2 bytes. */
+    size_t rl = lim->max_request_line, have = len - start;
+    if (have >= 2 && have - 2 >= rl && !memchr(buf + start, '\n', rl + 2))
         return fail(req, 414, "request line too long");
     if (len > lim->max_header_bytes) return fail(req, 431, "request head too large");
     /* Each field line takes at least 4 bytes ("a:\r\n"): below that many
@@ -119,15 +121,15 @@ static int check_partial(const char *buf, size_t len, size_t start, bool new_lin
 }
 
 /* 0 when the head is incomplete, its length when complete, or an error. */
-static ssize_t find_end(const char *buf, size_t len, size_t start, size_t *scanned,
-                        bool *new_lines, cx_h1_request *req) {
+static ssize_t find_end(const char *buf, size_t len, size_t start, size_t *scanned, bool *new_lines,
+                        cx_h1_request *req) {
     size_t from = *scanned < start ? start : *scanned > len ? len : *scanned;
     const char *p = buf + from, *end = buf + len, *nl;
     while ((nl = memchr(p, '\n', (size_t)(end - p)))) {
         size_t i = (size_t)(nl - buf);
         if (i == start || buf[i - 1] != '\r') return fail(req, 400, "bare LF");
+        *new_lines = true;
         if (i + 1 < len && buf[i + 1] != '\r') {
-            *new_lines = true;
             p = nl + 1;
             continue;
         }
@@ -135,7 +137,6 @@ static ssize_t find_end(const char *buf, size_t len, size_t start, size_t *scann
             *scanned = i; /* look at this line end again when more arrives */
             return 0;
         }
-        *new_lines = true;
         if (buf[i + 2] == '\n') return (ssize_t)(i + 3);
         p = nl + 1; /* "\r\n\r" + other: a bare CR, which the parse rejects */
     }
@@ -169,14 +170,12 @@ static bool valid_authority(const char *s, size_t n, bool need_port) {
         if (i == n || i == 1) return false;
         i++;
     } else {
-        while (i < n && s[i] != ':') {
-            if (IS(s[i], CX_H1_C_HOST))
-                i++;
-            else if (s[i] == '%' && i + 2 < n && IS(s[i + 1], CX_H1_C_HEX) &&
-                     IS(s[i + 2], CX_H1_C_HEX))
-                i += 3;
-            else
+        for (;;) {
+            while (i < n && IS(s[i], CX_H1_C_HOST)) i++;
+            if (i == n || s[i] != '%') break;
+            if (i + 2 >= n || !IS(s[i + 1], CX_H1_C_HEX) || !IS(s[i + 2], CX_H1_C_HEX))
                 return false;
+            i += 3;
         }
         if (i == 0) return false;
     }
@@ -265,6 +264,10 @@ static const char *request_line(const char *p, const char *end, cx_h1_request *r
     const char *t = ++p;
     bool bad_pct = false;
     p = scan_target(p, &bad_pct);
+    if (*p == '\n') {
+        *rc = fail(req, 400, "bare LF");
+        return NULL;
+    }
     /* The line is at least this long with " HTTP/1.x". */
     if ((size_t)(p - line) + 9 > lim->max_request_line) {
         *rc = fail(req, 414, "request line too long");
@@ -272,8 +275,8 @@ static const char *request_line(const char *p, const char *end, cx_h1_request *r
     }
     if (bad_pct || *p != ' ' || p == t) {
         *rc = fail(req, 400,
-                   bad_pct  ? "invalid percent-escape in request target"
-                   : p == t ? "empty request target"
+                   bad_pct      ? "invalid percent-escape in request target"
+                   : p == t     ? "empty request target"
                    : *p == '\r' ? "missing HTTP version"
                                 : "invalid character in request target");
         return NULL;
@@ -296,19 +299,29 @@ static const char *request_line(const char *p, const char *end, cx_h1_request *r
 
 /* ---- field lines -------------------------------------------------------- */
 
-/* Past the field-value octets at p. Eight at a time while none is a CTL or
- * DEL (HTAB, legal but rare, drops to the byte loop); the byte loop then
- * stops at the CR. */
+/* Past the field-value octets at p: eight at a time, looking for a CTL or
+ * DEL. The lowest flagged byte of a word is always a true hit (borrows only
+ * spoil the flags above it), so on little-endian machines its position
+ * comes straight from the trailing zero count; HTAB, legal but rare, just
+ * resumes the scan after it. */
 static inline const char *scan_value(const char *p, const char *end) {
     const uint64_t ones = 0x0101010101010101ULL, high = 0x8080808080808080ULL;
     while (end - p >= 8) {
         uint64_t w;
         memcpy(&w, p, 8);
-        uint64_t ctl = (w - 0x20 * ones) & ~w & high;
         uint64_t x = w ^ (0x7f * ones);
-        uint64_t del = (x - ones) & ~x & high;
-        if (ctl | del) break;
-        p += 8;
+        uint64_t hit = ((w - 0x20 * ones) & ~w & high) | ((x - ones) & ~x & high);
+        if (!hit) {
+            p += 8;
+            continue;
+        }
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+        p += __builtin_ctzll(hit) >> 3;
+        if (*p != '\t') return p;
+        p++;
+#else
+        break;
+#endif
     }
     while (IS(*p, CX_H1_C_VALUE)) p++;
     return p;
@@ -321,8 +334,8 @@ static inline const char *field_line(const char *p, const char *end, cx_h1_heade
     const char *n = p;
     while (IS(*p, CX_H1_C_TOKEN)) p++;
     if (*p != ':' || p == n) {
-        *why = OWS(*p) ? (p == n ? "obs-fold or whitespace before a field name"
-                                 : "whitespace before ':'")
+        *why = OWS(*p)  ? (p == n ? "obs-fold or whitespace before a field name"
+                                  : "whitespace before ':'")
                : p == n ? "invalid field name"
                         : "invalid character in field name";
         return NULL;
@@ -333,7 +346,7 @@ static inline const char *field_line(const char *p, const char *end, cx_h1_heade
     const char *v = p;
     p = scan_value(p, end);
     if (*p != '\r' || p[1] != '\n') {
-        *why = *p == '\r' ? "bare CR" : "invalid character in field value";
+        *why = *p == '\r' ? "bare CR" : *p == '\n' ? "bare LF" : "invalid character in field value";
         return NULL;
     }
     const char *ve = p;
@@ -342,8 +355,7 @@ static inline const char *field_line(const char *p, const char *end, cx_h1_heade
     return p + 2;
 }
 
-int cx_h1_parse_fields(const char *buf, size_t len, cx_h1_header *out, unsigned max,
-                       unsigned *n) {
+int cx_h1_parse_fields(const char *buf, size_t len, cx_h1_header *out, unsigned max, unsigned *n) {
     unsigned count = 0;
     if (n) *n = 0;
     if (len == 0) return CX_OK;
@@ -471,6 +483,7 @@ static void expect(framing *f, cx_str v) {
 
 /* Look at the fields that framing and connection handling depend on;
  * dispatch on the name's length first. */
+#define INSPECT_LENGTHS (1u << 4 | 1u << 6 | 1u << 7 | 1u << 10 | 1u << 14 | 1u << 17)
 static int inspect(cx_h1_request *req, framing *f, const cx_h1_header *h) {
     const char *n = h->name.ptr;
     size_t len = h->name.len;
@@ -522,13 +535,15 @@ static int decide(cx_h1_request *req, const framing *f) {
     return 0;
 }
 
-static int parse_head(const char *buf, size_t start, size_t head_len, cx_h1_request *req,
+/* Parse the head at buf + start. Every scan stops at a CR, and end is
+ * preceded by a blank line, so the loops need no bounds of their own; end
+ * only bounds the multi-byte reads. Returns the head's length or an error. */
+static int parse_head(const char *buf, size_t start, const char *end, cx_h1_request *req,
                       const cx_h1_limits *lim) {
-    const char *end = buf + head_len, *why = NULL;
+    const char *why = NULL;
     int rc = 0;
     const char *p = request_line(buf + start, end, req, lim, &rc);
     if (!p) return rc;
-    if (head_len > lim->max_header_bytes) return fail(req, 431, "request head too large");
     framing f = {.cl = -1};
     unsigned n = 0, max = lim->max_headers;
     cx_h1_header *out = req->headers;
@@ -538,13 +553,14 @@ static int parse_head(const char *buf, size_t start, size_t head_len, cx_h1_requ
         if (n >= max) return fail(req, 431, "too many header fields");
         if (out) out[n] = h;
         n++;
-        /* Names of the fields inspect() wants all end in a letter, and are
-         * 4 to 17 long; a quick filter keeps the common case cheap. */
-        if (h.name.len >= 4 && h.name.len <= 17 && (rc = inspect(req, &f, &h))) return rc;
+        /* Only names of these lengths can be fields inspect() wants. */
+        if (h.name.len < 32 && (INSPECT_LENGTHS >> h.name.len & 1) && (rc = inspect(req, &f, &h)))
+            return rc;
     }
-    if (p[1] != '\n' || p + 2 != end) return fail(req, 400, "bare CR");
+    if (p[1] != '\n') return fail(req, 400, "bare CR");
     req->num_headers = n;
-    return decide(req, &f);
+    if ((rc = decide(req, &f))) return rc;
+    return (int)(p + 2 - buf);
 }
 
 static void reset(cx_h1_request *req) {
@@ -568,12 +584,23 @@ int cx_h1_parse_request(const char *buf, size_t len, size_t *scanned, cx_h1_requ
     if (start > limits->max_header_bytes) return fail(req, 431, "request head too large");
     if (start < len && buf[start] == '\n') return fail(req, 400, "bare LF");
     if (start + 1 < len && buf[start] == '\r') return fail(req, 400, "bare CR");
+    /* A buffer that ends a head (a GET, a pipelined batch) needs no search:
+     * its final CRLFCRLF bounds every scan of the parse. */
+    if (len - start >= 4 && len <= limits->max_header_bytes && len <= INT32_MAX &&
+        !memcmp(buf + len - 4, "\r\n\r\n", 4)) {
+        reset(req);
+        return parse_head(buf, start, buf + len, req, limits);
+    }
     bool new_lines = false;
     ssize_t head = find_end(buf, len, start, scanned, &new_lines, req);
     if (head < 0) return (int)head;
     if (head == 0) return check_partial(buf, len, start, new_lines, req, limits);
-    if (head > INT32_MAX) return fail(req, 431, "request head too large");
     reset(req);
-    int rc = parse_head(buf, start, (size_t)head, req, limits);
-    return rc ? rc : (int)head;
+    if ((size_t)head > limits->max_header_bytes || head > INT32_MAX) {
+        int rc = 0;
+        if (!request_line(buf + start, buf + head, req, limits, &rc)) return rc;
+        return fail(req, 431, "request head too large");
+    }
+    int rc = parse_head(buf, start, buf + head, req, limits);
+    return rc < 0 || rc == head ? rc : fail(req, 400, "malformed head");
 }

@@ -47,15 +47,15 @@ void cx_h1_limits_default(cx_h1_limits *l);
 typedef struct cx_h1_request {
     cx_method method;
     cx_str method_str;
-    cx_str target;      /* as received */
-    cx_str path;        /* the path part of target, still percent-encoded;
-                           for absolute-form, the path after the authority
-                           ("/" when empty); "*" for asterisk-form; empty for
-                           authority-form (CONNECT) */
-    cx_str query;       /* after '?', without it */
-    cx_str authority;   /* from absolute-form and authority-form targets,
-                           else empty */
-    int version;        /* 10 or 11 */
+    cx_str target;    /* as received */
+    cx_str path;      /* the path part of target, still percent-encoded;
+                         for absolute-form, the path after the authority
+                         ("/" when empty); "*" for asterisk-form; empty for
+                         authority-form (CONNECT) */
+    cx_str query;     /* after '?', without it */
+    cx_str authority; /* from absolute-form and authority-form targets,
+                         else empty */
+    int version;      /* 10 or 11 */
 
     cx_h1_header *headers; /* caller-provided array of max_headers; may be
                               NULL to validate without keeping the fields */
@@ -71,8 +71,8 @@ typedef struct cx_h1_request {
                                absolute-form target, the target's authority,
                                which RFC 9112 3.2.2 says wins over Host */
 
-    int error_status;       /* on error: 400, 413, 414, 417, 431, 501 or 505 */
-    const char *error;      /* on error: a short static reason */
+    int error_status;  /* on error: 400, 413, 414, 417, 431, 501 or 505 */
+    const char *error; /* on error: a short static reason */
 } cx_h1_request;
 
 /* Parse a request head from buf[0..len).
@@ -102,14 +102,13 @@ int cx_h1_parse_request(const char *buf, size_t len, size_t *scanned, cx_h1_requ
  * apply. The first max fields go to out (slices into buf; out may be NULL to
  * only validate) and *n is their count. 0; CX_EPARSE on a malformed line;
  * CX_ELIMIT when there are more than max fields. */
-int cx_h1_parse_fields(const char *buf, size_t len, cx_h1_header *out, unsigned max,
-                       unsigned *n);
+int cx_h1_parse_fields(const char *buf, size_t len, cx_h1_header *out, unsigned max, unsigned *n);
 
 /* Chunked body decoding. */
 typedef struct cx_h1_chunked {
     int state;
-    uint64_t remaining;    /* bytes left in the current chunk */
-    size_t line_len;       /* bytes in the current size/trailer line, for limits */
+    uint64_t remaining; /* bytes left in the current chunk */
+    size_t line_len;    /* bytes in the current size/trailer line, for limits */
     size_t trailer_bytes;
     bool done;
 

@@ -3,10 +3,10 @@
  * Data bytes are moved in bulk; everything else (sizes, extensions, CRLFs,
  * trailers) goes through a byte-at-a-time state machine, so a body may be
  * split anywhere and no line is ever buffered. Strictness: hex digits only
- * (at most 16), no whitespace anywhere in a size line (BWS around ';' and
- * '=' is refused: no real client sends it and parsers disagree on it),
- * extensions are token[=token|quoted-string], every line ends in CRLF, and
- * trailer lines follow the header-line rules.
+ * (at most 16), extensions are token[=token|quoted-string] with whitespace
+ * only where the grammar has BWS (around ';' and '=', never before the
+ * CRLF), every line ends in CRLF, and trailer lines follow the header-line
+ * rules.
  */
 #include "h1.h"
 #include <cortex/error.h>
@@ -15,9 +15,11 @@
 enum {
     CH_SIZE0,      /* first hex digit of a chunk size */
     CH_SIZE,       /* more hex digits */
-    CH_EXT_NAME0,  /* after ';' */
+    CH_BWS_SEMI,   /* whitespace that must lead to ';' */
+    CH_BWS_EQ,     /* whitespace after a name: '=' or ';' must follow */
+    CH_EXT_NAME0,  /* after ';' (and whitespace) */
     CH_EXT_NAME,   /* in an extension name */
-    CH_EXT_VALUE0, /* after '=' */
+    CH_EXT_VALUE0, /* after '=' (and whitespace) */
     CH_EXT_TOKEN,  /* in a token value */
     CH_EXT_QUOTED, /* in a quoted-string value */
     CH_EXT_ESCAPE, /* after '\' in a quoted string */
@@ -56,6 +58,19 @@ static int failed(cx_h1_chunked *d, int err, const char *why) {
     return err;
 }
 
+#define BWS(c) ((c) == ' ' || (c) == '\t')
+
+/* After a complete size, name or value: what may follow. BWS is allowed
+ * only where RFC 9112 7.1.1 has it (around ';' and '='), never before the
+ * CRLF, so "5 \r\n" stays an error. */
+static int after_item(unsigned char c, bool name) {
+    if (c == ';') return CH_EXT_NAME0;
+    if (c == '\r') return CH_SIZE_LF;
+    if (name && c == '=') return CH_EXT_VALUE0;
+    if (BWS(c)) return name ? CH_BWS_EQ : CH_BWS_SEMI;
+    return -1;
+}
+
 /* A byte of a size line (size, extensions, CRLF): the next state, or -1. */
 static int size_line(cx_h1_chunked *d, unsigned char c) {
     switch (d->state) {
@@ -64,27 +79,32 @@ static int size_line(cx_h1_chunked *d, unsigned char c) {
         d->remaining = (uint64_t)hexval(c);
         return CH_SIZE;
     case CH_SIZE:
-        if (IS(c, CX_H1_C_HEX)) {
-            if (d->line_len > 16) return -1; /* line_len counts this digit already */
-            d->remaining = d->remaining << 4 | (uint64_t)hexval(c);
-            return CH_SIZE;
-        }
-        return c == ';' ? CH_EXT_NAME0 : c == '\r' ? CH_SIZE_LF : -1;
+        if (!IS(c, CX_H1_C_HEX)) return after_item(c, false);
+        if (d->line_len > 16) return -1; /* line_len counts this digit already */
+        d->remaining = d->remaining << 4 | (uint64_t)hexval(c);
+        return CH_SIZE;
+    case CH_BWS_SEMI:
+        return BWS(c) ? CH_BWS_SEMI : c == ';' ? CH_EXT_NAME0 : -1;
+    case CH_BWS_EQ:
+        return BWS(c) ? CH_BWS_EQ : c == ';' ? CH_EXT_NAME0 : c == '=' ? CH_EXT_VALUE0 : -1;
     case CH_EXT_NAME0:
-        return IS(c, CX_H1_C_TOKEN) ? CH_EXT_NAME : -1;
+        return BWS(c) ? CH_EXT_NAME0 : IS(c, CX_H1_C_TOKEN) ? CH_EXT_NAME : -1;
     case CH_EXT_NAME:
-    case CH_EXT_TOKEN:
-        if (IS(c, CX_H1_C_TOKEN)) return d->state;
-        if (c == '=' && d->state == CH_EXT_NAME) return CH_EXT_VALUE0;
-        return c == ';' ? CH_EXT_NAME0 : c == '\r' ? CH_SIZE_LF : -1;
+        return IS(c, CX_H1_C_TOKEN) ? CH_EXT_NAME : after_item(c, true);
     case CH_EXT_VALUE0:
+        if (BWS(c)) return CH_EXT_VALUE0;
         return c == '"' ? CH_EXT_QUOTED : IS(c, CX_H1_C_TOKEN) ? CH_EXT_TOKEN : -1;
+    case CH_EXT_TOKEN:
+        return IS(c, CX_H1_C_TOKEN) ? CH_EXT_TOKEN : after_item(c, false);
     case CH_EXT_QUOTED:
-        return c == '"' ? CH_EXT_QEND : c == '\\' ? CH_EXT_ESCAPE : IS(c, CX_H1_C_QDTEXT) ? d->state : -1;
+        return c == '"'                ? CH_EXT_QEND
+               : c == '\\'             ? CH_EXT_ESCAPE
+               : IS(c, CX_H1_C_QDTEXT) ? CH_EXT_QUOTED
+                                       : -1;
     case CH_EXT_ESCAPE: /* quoted-pair: HTAB, SP, VCHAR, obs-text */
         return IS(c, CX_H1_C_VALUE) ? CH_EXT_QUOTED : -1;
     case CH_EXT_QEND:
-        return c == ';' ? CH_EXT_NAME0 : c == '\r' ? CH_SIZE_LF : -1;
+        return after_item(c, false);
     default: /* CH_SIZE_LF */
         if (c != '\n') return -1;
         return d->remaining ? CH_DATA : CH_TR_LINE0;
@@ -139,14 +159,15 @@ static int meta_byte(cx_h1_chunked *d, const char *buf, size_t i, size_t *tr_fro
             return failed(d, CX_EPARSE, "missing CRLF after chunk data");
         next = st == CH_DATA_CR ? CH_DATA_LF : CH_SIZE0;
     } else {
-        if (st != CH_END_LF && ++d->trailer_bytes > d->max_trailer_bytes)
+        bool kept = st != CH_END_LF && !(st == CH_TR_LINE0 && c == '\r');
+        if (kept && ++d->trailer_bytes > d->max_trailer_bytes)
             return failed(d, CX_ELIMIT, "trailer section too large");
-        if (st != CH_END_LF && ++d->line_len > d->max_line)
+        if (kept && ++d->line_len > d->max_line)
             return failed(d, CX_ELIMIT, "trailer line too long");
         if ((next = trailer(d, c)) < 0)
-            return failed(d, CX_EPARSE, st == CH_TR_LINE0 && (c == ' ' || c == '\t')
-                                            ? "obs-fold in trailer"
-                                            : "invalid trailer line");
+            return failed(d, CX_EPARSE,
+                          st == CH_TR_LINE0 && (c == ' ' || c == '\t') ? "obs-fold in trailer"
+                                                                       : "invalid trailer line");
         if (next == CH_TR_LINE0) d->line_len = 0;
         if (next == CH_END_LF) { /* the final empty line is not kept */
             int rc = sink(d, buf, *tr_from, i);

@@ -652,7 +652,13 @@ static void conn_process(h1_conn *c) {
             c->discard -= n;
             continue;
         }
-        if (pending(c) > WBUF_HIGH || batch >= w->limits->max_pipelined) break;
+        if (batch >= w->limits->max_pipelined) {
+            /* Bound the output a deep pipeline builds up: send what is
+             * ready, then go on. */
+            batch = 0;
+            if (conn_flush(c) == CX_ECLOSED) break;
+        }
+        if (pending(c) > WBUF_HIGH) break;
         cx_exchange *ex = cx_exchange_get(w);
         if (!ex) {
             write_simple(c, 503, "the server is out of memory");
@@ -852,8 +858,10 @@ void cx_h1_accept(cx_io *io, unsigned events) {
         w->nconns++;
         atomic_fetch_add_explicit(&w->accepted, 1, memory_order_relaxed);
         conn_read(c); /* with TCP_DEFER_ACCEPT the request is usually here */
-        if (!c->closed && c->io.fd >= 0 && c->phase == PH_IDLE && !c->cur && !c->deadline)
-            conn_deadline(c, w->limits->idle_timeout_ms);
+        /* A new connection owes us a request: the head timeout applies. */
+        if (!c->closed && c->phase == PH_IDLE && !c->cur && !c->rbuf)
+            conn_deadline(c, w->limits->header_timeout_ms ? w->limits->header_timeout_ms
+                                                          : w->limits->idle_timeout_ms);
     }
 }
 

@@ -125,6 +125,7 @@ cx_memx *cx_memx_new(const char *raw, size_t len, int *err, int *status_out) {
     r->trailers_raw = &m->trailers;
     cx_res_reset(&m->res, &mem_transport, m, m->arena);
     m->res.head_only = r->method == CX_METHOD_HEAD;
+    cx_ctx_init(&m->ctx, &m->req, &m->res, m->arena); /* tests may look before running */
     return m;
 fail:
     if (err) *err = rc;

@@ -132,6 +132,9 @@ int64_t cx_req_content_length(const cx_req *req) {
 
 ssize_t cx_req_read(cx_req *req, void *buf, size_t cap) {
     if (req->body_done) return 0;
+    /* A declared length over the limit fails before a byte is read (and
+     * before "100 Continue" could invite the client to send it). */
+    if (req->content_length > (int64_t)req->max_body) return CX_ELIMIT;
     req->body_started = true;
     if (cap == 0) return CX_EINVAL;
     ssize_t n = req->t->read(req, buf, cap);

@@ -65,7 +65,7 @@ static int check_limits(const cx_http_limits *l) {
 }
 
 /* One listening socket bound to host:port with SO_REUSEPORT. */
-static int listen_on(const char *host, uint16_t port, int *out) {
+static int listen_on(const char *host, uint16_t port, int defer_secs, int *out) {
     struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM,
                              .ai_flags = AI_PASSIVE | AI_NUMERICSERV};
     struct addrinfo *res;
@@ -80,7 +80,7 @@ static int listen_on(const char *host, uint16_t port, int *out) {
             err = -errno;
             continue;
         }
-        int one = 1, secs = 10;
+        int one = 1, secs = defer_secs;
         setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
         setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one);
         /* Accept only once the request has arrived: the first read after
@@ -132,7 +132,11 @@ int cx_server_new(cx_server **out, const cx_server_options *opts) {
         w->own_limits = srv->opts.limits;
         w->logger = opts->access_log ? (opts->logger ? opts->logger : cx_log_default()) : NULL;
         w->limits = &w->own_limits;
-        int rc = listen_on(srv->host, port, &w->listen_fd);
+        /* The kernel holds a silent connection this long before handing it
+         * over; past it our own head timeout takes over. */
+        uint32_t ht = opts->limits.header_timeout_ms;
+        int defer = ht ? (int)((ht + 999) / 1000) : 10;
+        int rc = listen_on(srv->host, port, defer > 10 ? 10 : defer, &w->listen_fd);
         if (rc) {
             cx_server_free(srv);
             return rc;

@@ -5,6 +5,7 @@
 #include "harness.h"
 #include "http/ctx.h"
 #include "http/memx.h"
+#include "http/message.h"
 #include <cortex/error.h>
 #include <cortex/http.h>
 #include <fcntl.h>
@@ -333,9 +334,17 @@ TEST(handler_error_becomes_problem) {
     cx_memx_free(m);
 }
 
+static void level3(cx_ctx *ctx) {
+    cx_panic(ctx, "deep \"trouble\"");
+}
+static void level2(cx_ctx *ctx) {
+    char pad[64];
+    memset(pad, 1, sizeof pad);
+    level3(ctx);
+}
 static void deep(cx_ctx *ctx, int n) {
-    if (n == 0) cx_panic(ctx, "deep \"trouble\"");
-    deep(ctx, n - 1);
+    (void)n;
+    level2(ctx);
 }
 
 static int h_panic(cx_ctx *ctx) {
