@@ -115,8 +115,10 @@ typedef struct cx_h1_chunked {
     /* Set by the caller after cx_h1_chunked_init(), if wanted. */
     cx_buf *trailers;         /* NULL: trailers are validated, then dropped */
     size_t max_line;          /* a chunk-size line with its extensions, or one
-                                 trailer line; CX_H1_DEFAULT_MAX_CHUNK_LINE */
-    size_t max_trailer_bytes; /* the trailer section; CX_H1_DEFAULT_MAX_TRAILER_BYTES */
+                                 trailer line, CRLF included;
+                                 CX_H1_DEFAULT_MAX_CHUNK_LINE */
+    size_t max_trailer_bytes; /* the trailer section without its final empty
+                                 line; CX_H1_DEFAULT_MAX_TRAILER_BYTES */
 
     int err;           /* once failed, the error every later call returns */
     const char *error; /* on error: a short static reason */

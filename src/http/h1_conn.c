@@ -794,8 +794,16 @@ static void conn_unlink(h1_conn *c) {
     w->nconns--;
 }
 
-static void conn_free(void *arg) {
-    free(arg);
+/* Closed connections wait in the worker's graveyard until the end of the
+ * loop iteration (callers up the stack may still look at them), or until
+ * the worker stops. */
+static void bury(void *arg) {
+    cx_worker *w = arg;
+    while (w->graveyard) {
+        struct h1_conn *c = w->graveyard;
+        w->graveyard = c->next;
+        free(c);
+    }
 }
 
 /* Release everything; the struct itself goes at the end of the loop
@@ -810,7 +818,16 @@ static void conn_teardown(h1_conn *c, bool defer) {
     rbuf_put(c);
     wbuf_release(c);
     conn_unlink(c);
-    if (!defer || cx_loop_defer(w->loop, conn_free, c) != CX_OK) free(c);
+    if (!defer) {
+        free(c);
+    } else {
+        if (w->graveyard || cx_loop_defer(w->loop, bury, w) == CX_OK) {
+            c->next = w->graveyard;
+            w->graveyard = c;
+        } else {
+            free(c); /* no room to defer: nothing better to do */
+        }
+    }
     if (w->draining && w->nconns == 0) cx_loop_stop(w->loop);
 }
 
@@ -882,7 +899,9 @@ void cx_h1_drain(cx_worker *w) {
 void cx_h1_close_all(cx_worker *w) {
     while (w->conns) {
         h1_conn *c = w->conns;
+        if (c->cur) cx_exchange_put(w, c->cur);
         c->cur = NULL;
         conn_teardown(c, false);
     }
+    bury(w);
 }

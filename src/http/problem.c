@@ -7,7 +7,6 @@
 #include "ctx.h"
 #include "message.h"
 #include <cortex/error.h>
-#include <stdio.h>
 #include <string.h>
 
 /* Length of the valid UTF-8 sequence at s (n bytes available), or 0. */
@@ -40,13 +39,27 @@ static size_t ascii_escape(unsigned char c, char esc[7]) {
     static const char hex[] = "0123456789abcdef";
     const char *short_form = NULL;
     switch (c) {
-    case '"': short_form = "\\\""; break;
-    case '\\': short_form = "\\\\"; break;
-    case '\b': short_form = "\\b"; break;
-    case '\f': short_form = "\\f"; break;
-    case '\n': short_form = "\\n"; break;
-    case '\r': short_form = "\\r"; break;
-    case '\t': short_form = "\\t"; break;
+    case '"':
+        short_form = "\\\"";
+        break;
+    case '\\':
+        short_form = "\\\\";
+        break;
+    case '\b':
+        short_form = "\\b";
+        break;
+    case '\f':
+        short_form = "\\f";
+        break;
+    case '\n':
+        short_form = "\\n";
+        break;
+    case '\r':
+        short_form = "\\r";
+        break;
+    case '\t':
+        short_form = "\\t";
+        break;
     default:
         if (c >= 0x20) return 0;
         memcpy(esc, "\\u00", 4);
@@ -65,7 +78,7 @@ static int put_json_string(cx_buf *b, const char *s, size_t n) {
     size_t run = 0, i = 0; /* s[run..i) is copied as it is */
     while (i < n && rc == CX_OK) {
         char esc[7];
-        size_t elen = 0, skip = 1;
+        size_t elen;
         if (u[i] >= 0x80) {
             size_t l = utf8_seq(u + i, n - i);
             if (l) {
@@ -80,8 +93,7 @@ static int put_json_string(cx_buf *b, const char *s, size_t n) {
         }
         rc = cx_buf_append(b, s + run, i - run);
         if (rc == CX_OK) rc = cx_buf_append(b, esc, elen);
-        i += skip;
-        run = i;
+        run = ++i;
     }
     if (rc == CX_OK) rc = cx_buf_append(b, s + run, n - run);
     if (rc == CX_OK) rc = cx_buf_putc(b, '"');

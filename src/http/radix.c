@@ -194,7 +194,7 @@ int cx_radix_check(const char *p, size_t len, cx_str *names, unsigned *np) {
     for (size_t k = 0; k < len; k++)
         if ((unsigned char)p[k] < 0x20 || p[k] == 0x7f) return CX_EINVAL;
     unsigned segs = 0;
-    for (size_t i = 1;; ) {
+    for (size_t i = 1;;) {
         size_t e = seg_end(p, len, i);
         if (++segs > CX_ROUTER_MAX_SEGMENTS) return CX_ELIMIT;
         if (e == i && e != len) return CX_EINVAL; /* "//": an empty segment inside */
@@ -315,8 +315,8 @@ void cx_radix_remove(cx_rnode *root, const char *p, size_t len, const cx_rroute 
 static const cx_rroute *pick(const cx_rleaf *l, cx_method m) {
     int k = (int)m;
     const cx_rroute *rt = NULL;
-    if (k == CX_METHOD_HEAD) rt = l->slots[CX_METHOD_HEAD] ? l->slots[CX_METHOD_HEAD]
-                                                           : l->slots[CX_METHOD_GET];
+    if (k == CX_METHOD_HEAD)
+        rt = l->slots[CX_METHOD_HEAD] ? l->slots[CX_METHOD_HEAD] : l->slots[CX_METHOD_GET];
     else if (k > 0 && k < CX_METHOD_COUNT_)
         rt = l->slots[k];
     return rt ? rt : l->slots[CX_RADIX_ANY];
@@ -346,7 +346,7 @@ enum { TRY_STATIC, TRY_PARAM, TRY_WILD, TRY_NONE };
 
 typedef struct frame {
     const cx_rnode *n;
-    size_t pos;      /* where the path stood after n */
+    size_t pos;       /* where the path stood after n */
     unsigned char nv; /* values recorded up to n */
     unsigned char next;
 } frame;

@@ -14,7 +14,6 @@
 #include <cortex/error.h>
 #include <pthread.h>
 #include <stdatomic.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -470,11 +469,11 @@ int cx_router_match(const cx_router *cr, cx_method m, cx_str path, cx_route_matc
     return CX_OK;
 }
 
-static const char *const allow_order[] = {"CONNECT", "DELETE",  "GET", "HEAD", "OPTIONS",
-                                          "PATCH",   "POST",    "PUT", "TRACE"};
-static const cx_method allow_methods[] = {
-    CX_METHOD_CONNECT, CX_METHOD_DELETE, CX_METHOD_GET,  CX_METHOD_HEAD, CX_METHOD_OPTIONS,
-    CX_METHOD_PATCH,   CX_METHOD_POST,   CX_METHOD_PUT,  CX_METHOD_TRACE};
+static const char *const allow_order[] = {"CONNECT", "DELETE", "GET", "HEAD", "OPTIONS",
+                                          "PATCH",   "POST",   "PUT", "TRACE"};
+static const cx_method allow_methods[] = {CX_METHOD_CONNECT, CX_METHOD_DELETE,  CX_METHOD_GET,
+                                          CX_METHOD_HEAD,    CX_METHOD_OPTIONS, CX_METHOD_PATCH,
+                                          CX_METHOD_POST,    CX_METHOD_PUT,     CX_METHOD_TRACE};
 
 size_t cx_router_allow_format(uint32_t allowed, char *buf, size_t cap) {
     size_t n = 0;
@@ -586,13 +585,13 @@ int cx_router_handle(cx_ctx *ctx) {
 
 /* ---- listing -------------------------------------------------------------- */
 
-int cx_router_walk(const cx_router *r,
-                   int (*fn)(void *arg, cx_method method, const char *pattern), void *arg) {
+int cx_router_walk(const cx_router *r, int (*fn)(void *arg, cx_method method, const char *pattern),
+                   void *arg) {
     if (!r || !fn) return CX_EINVAL;
     for (unsigned i = 0; i < r->nroutes; i++) {
         const cx_rroute *rt = r->routes[i];
-        int rc = fn(arg, rt->slot == CX_RADIX_ANY ? CX_METHOD_OTHER : (cx_method)rt->slot,
-                    rt->full);
+        int rc =
+            fn(arg, rt->slot == CX_RADIX_ANY ? CX_METHOD_OTHER : (cx_method)rt->slot, rt->full);
         if (rc) return rc;
     }
     for (unsigned i = 0; i < r->nkids; i++) {

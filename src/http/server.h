@@ -65,6 +65,7 @@ typedef struct cx_worker {
     cx_http_limits own_limits;    /* replaced on reload, on this thread */
 
     struct h1_conn *conns; /* doubly linked, for draining */
+    struct h1_conn *graveyard; /* closed, freed at the end of the iteration */
     size_t nconns;
     bool draining;
 

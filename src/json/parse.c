@@ -504,11 +504,12 @@ done:
 
 static void locate(const char *text, size_t offset, cx_json_error *err) {
     size_t line = 1, col_start = 0;
-    for (size_t i = 0; i < offset; i++)
-        if (text[i] == '\n') {
-            line++;
-            col_start = i + 1;
-        }
+    const char *p = text, *end = text + offset, *nl;
+    while (p < end && (nl = memchr(p, '\n', (size_t)(end - p)))) {
+        line++;
+        p = nl + 1;
+        col_start = (size_t)(p - text);
+    }
     err->offset = offset;
     err->line = line;
     err->column = offset - col_start + 1;
