@@ -75,9 +75,25 @@ void cx_radix_free(cx_rnode *root) {
     node_free(root);
 }
 
+/* Most nodes have a handful of children and most static runs are a few
+ * bytes: plain loops beat the libc calls there. */
+#define SHORT_SCAN 16
+
 static int kid_index(const cx_rnode *n, char c) {
-    const char *p = n->nkids ? memchr(n->first, c, n->nkids) : NULL;
+    if (n->nkids <= SHORT_SCAN) {
+        for (unsigned i = 0; i < n->nkids; i++)
+            if (n->first[i] == c) return (int)i;
+        return -1;
+    }
+    const char *p = memchr(n->first, c, n->nkids);
     return p ? (int)(p - n->first) : -1;
+}
+
+static bool same_bytes(const char *a, const char *b, size_t n) {
+    if (n > SHORT_SCAN) return memcmp(a, b, n) == 0;
+    for (size_t i = 0; i < n; i++)
+        if (a[i] != b[i]) return false;
+    return true;
 }
 
 static int add_kid(cx_rnode *n, cx_rnode *kid) {
@@ -326,14 +342,14 @@ static const cx_rroute *pick(const cx_rleaf *l, cx_method m) {
 static bool consume(const cx_rnode *n, cx_str path, size_t *pos, cx_str *vals, unsigned *nv) {
     size_t i = *pos, rest = path.len - i;
     if (n->kind == K_STATIC) {
-        if (rest < n->len || memcmp(path.ptr + i, n->text, n->len) != 0) return false;
+        if (rest < n->len || !same_bytes(path.ptr + i, n->text, n->len)) return false;
         *pos = i + n->len;
         return true;
     }
     size_t take = rest;
     if (n->kind == K_PARAM) {
-        const char *slash = memchr(path.ptr + i, '/', rest);
-        if (slash) take = (size_t)(slash - (path.ptr + i));
+        const char *seg = path.ptr + i, *slash = memchr(seg, '/', rest);
+        if (slash) take = (size_t)(slash - seg);
         if (take == 0) return false;
     }
     if (*nv >= CX_MAX_PARAMS) return false; /* cannot happen: patterns are checked */
