@@ -12,6 +12,7 @@
 #include "http/memx.h"
 #include <cortex/error.h>
 #include <cortex/http.h>
+#include <cortex/router.h>
 #include <cortex/static.h>
 #include <dirent.h>
 #include <fcntl.h>
@@ -174,7 +175,7 @@ static cx_static *open_default(void) {
 }
 
 /* Run one request: NULL when the parser refused it (*parse_status set). */
-static cx_memx *exchange(cx_static *st, cx_handler_fn fn, const char *method, const char *target,
+static cx_memx *exchange(void *data, cx_handler_fn fn, const char *method, const char *target,
                          const char *headers, int *parse_status) {
     char raw[16384];
     int n = snprintf(raw, sizeof raw, "%s %s HTTP/1.1\r\nHost: test\r\n%s\r\n", method, target,
@@ -186,7 +187,7 @@ static cx_memx *exchange(cx_static *st, cx_handler_fn fn, const char *method, co
         if (parse_status) *parse_status = status;
         return NULL;
     }
-    cx_memx_run(m, fn, st);
+    cx_memx_run(m, fn, data);
     return m;
 }
 
@@ -1021,6 +1022,96 @@ TEST(param_name_is_configurable) {
     CHECK_BODY(m, "pg");
     cx_memx_free(m);
     cx_static_free(st);
+}
+
+/* ---- behind the real router ------------------------------------------------ */
+
+/* A router with the files under "/static/" plus the wildcard, and one
+ * ordinary route that must win over nothing else. */
+static cx_router *files_router(cx_static *st) {
+    cx_router *r = NULL;
+    if (cx_router_new(&r)) return NULL;
+    if (cx_router_get(r, "/static/*path", cx_static_handler, st)) {
+        cx_router_free(r);
+        return NULL;
+    }
+    return r;
+}
+
+static cx_memx *routed(cx_router *r, const char *method, const char *target, const char *h) {
+    return exchange(r, cx_router_handle, method, target, h, NULL);
+}
+
+TEST(router_wildcard_serves_files) {
+    if (!fixture()) return;
+    cx_static *st = open_default();
+    cx_router *r = files_router(st);
+    CHECK(r != NULL);
+    cx_memx *m = routed(r, "GET", "/static/sub/page.html", NULL);
+    CHECK_EQ(cx_memx_status(m), 200);
+    CHECK_BODY(m, "pg");
+    cx_memx_free(m);
+    m = routed(r, "GET", "/static/a%20b.txt", NULL);
+    CHECK_BODY(m, "spaced");
+    cx_memx_free(m);
+    m = routed(r, "GET", "/static/", NULL);
+    CHECK_EQ(cx_memx_status(m), 200);
+    CHECK_BODY(m, "<h1>home</h1>");
+    cx_memx_free(m);
+    cx_router_free(r);
+    cx_static_free(st);
+}
+
+TEST(router_wildcard_redirect_and_head) {
+    if (!fixture()) return;
+    cx_static *st = open_default();
+    cx_router *r = files_router(st);
+    cx_memx *m = routed(r, "GET", "/static/sub?x=1", NULL);
+    CHECK_EQ(cx_memx_status(m), 301);
+    CHECK_STR(hdr(m, "Location"), "/static/sub/?x=1");
+    cx_memx_free(m);
+    m = routed(r, "HEAD", "/static/hello.txt", NULL);
+    CHECK_EQ(cx_memx_status(m), 200);
+    CHECK_EQ(cx_memx_body(m).len, 0);
+    CHECK_STR(hdr(m, "Content-Type"), "text/plain; charset=utf-8");
+    cx_memx_free(m);
+    m = routed(r, "GET", "/static/hello.txt", "Range: bytes=-6\r\n");
+    CHECK_EQ(cx_memx_status(m), 206);
+    CHECK_BODY(m, "world\n");
+    cx_memx_free(m);
+    cx_router_free(r);
+    cx_static_free(st);
+}
+
+TEST(router_wildcard_traversal_refused) {
+    if (!fixture()) return;
+    const char *bad[] = {"/static/%2e%2e/outside.txt",
+                         "/static/..%2foutside.txt",
+                         "/static/sub/%2e%2e/%2e%2e/outside.txt",
+                         "/static/escape.txt",
+                         "/static/updir/outside.txt",
+                         "/static/abs_out.txt",
+                         "/static/%2e%2e%2f%2e%2e%2foutside.txt"};
+    for (int walk = 0; walk < 2; walk++) {
+        cx_static *st = open_mode(walk);
+        cx_router *r = files_router(st);
+        for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+            int parse_status = 0;
+            cx_memx *m = exchange(r, cx_router_handle, "GET", bad[i], NULL, &parse_status);
+            if (!m) {
+                CHECK(parse_status >= 400 && parse_status < 500);
+                continue;
+            }
+            int s = cx_memx_status(m);
+            if (s != 404 && s != 400) fprintf(stderr, "  %s answered %d\n", bad[i], s);
+            CHECK(s == 404 || s == 400);
+            cx_str b = cx_memx_body(m);
+            CHECK(!memmem(b.ptr, b.len, "secret outside", 14));
+            cx_memx_free(m);
+        }
+        cx_router_free(r);
+        cx_static_free(st);
+    }
 }
 
 /* ---- conditional requests ---------------------------------------------------- */
