@@ -51,7 +51,7 @@ typedef struct cx_json cx_json;
 #define CX_JSON_DEFAULT_MAX_DEPTH 512
 #define CX_JSON_DEFAULT_MAX_SIZE  (64u * 1024 * 1024)
 /* Lengths are stored in 32 bits; a larger max_size is lowered to this. */
-#define CX_JSON_MAX_SIZE_CAP      (0xFFFFFFFFu - 64)
+#define CX_JSON_MAX_SIZE_CAP (0xFFFFFFFFu - 64)
 
 /* Zero-initialise for the defaults; a zero field means its default. */
 typedef struct cx_json_options {
@@ -164,7 +164,7 @@ cx_str cx_json_number_text(const cx_json *v);
 
 /* Writer flags. */
 #define CX_JSON_PRETTY          0x1u /* newlines and 2-space indentation */
-#define CX_JSON_INDENT(n)       (CX_JSON_PRETTY | ((unsigned)(n) & 0xFu) << 8) /* n: 1-15 spaces */
+#define CX_JSON_INDENT(n)       (CX_JSON_PRETTY | ((unsigned)(n)&0xFu) << 8) /* n: 1-15 spaces */
 #define CX_JSON_REPLACE_INVALID 0x2u /* invalid UTF-8 in strings becomes U+FFFD, not CX_EUTF8 */
 
 #define CX_JSON_WRITER_MAX_DEPTH 512 /* arrays/objects open at once via begin calls */

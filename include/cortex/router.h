@@ -2,11 +2,12 @@
  *
  * A router maps patterns such as "/users/:id" (and, with a final "*rest"
  * segment, whole subtrees) to handlers, one per method. Its routes live in
- * a radix tree keyed by the decoded request path: static text first, then ":name" (one non-empty segment), then
- * "*name" (the rest of the path, possibly empty, last segment only); when a
- * more specific branch leads nowhere the search backs up and tries the next
- * kind, so "/a/:x/c" and "/a/b/d" both work. Trailing slashes are strict:
- * "/users" and "/users/" are different routes.
+ * a radix tree keyed by the decoded request path. Each pattern segment is
+ * static text, ":name" (one non-empty segment) or "*name" (the rest of the
+ * path, possibly empty; last segment only). Static beats parameter beats
+ * wildcard, and when a more specific branch leads nowhere the search backs
+ * up and tries the next kind, so "/a/:x/c" and "/a/b/d" both work.
+ * Trailing slashes are strict: "/users" and "/users/" are different routes.
  *
  * Middleware is an onion: int mw(cx_ctx *) runs code, calls cx_next(ctx) to
  * run the rest of the chain, and runs code after it. cx_router_use() adds
@@ -172,8 +173,8 @@ size_t cx_router_allow_format(uint32_t allowed, char *buf, size_t cap);
  * children were created. pattern is the full pattern (router-owned);
  * method is CX_METHOD_OTHER for cx_router_any() routes. For listings and
  * tests. Stops and returns fn's value when it is not 0. */
-int cx_router_walk(const cx_router *r,
-                   int (*fn)(void *arg, cx_method method, const char *pattern), void *arg);
+int cx_router_walk(const cx_router *r, int (*fn)(void *arg, cx_method method, const char *pattern),
+                   void *arg);
 
 #ifdef __cplusplus
 }

@@ -8,13 +8,20 @@ cx_json_type cx_json_typeof(const cx_json *v) {
 
 const char *cx_json_type_name(cx_json_type t) {
     switch (t) {
-    case CX_JSON_NULL: return "null";
-    case CX_JSON_BOOL: return "bool";
-    case CX_JSON_NUMBER: return "number";
-    case CX_JSON_STRING: return "string";
-    case CX_JSON_ARRAY: return "array";
-    case CX_JSON_OBJECT: return "object";
-    case CX_JSON_NONE: break;
+    case CX_JSON_NULL:
+        return "null";
+    case CX_JSON_BOOL:
+        return "bool";
+    case CX_JSON_NUMBER:
+        return "number";
+    case CX_JSON_STRING:
+        return "string";
+    case CX_JSON_ARRAY:
+        return "array";
+    case CX_JSON_OBJECT:
+        return "object";
+    case CX_JSON_NONE:
+        break;
     }
     return "none";
 }
@@ -105,9 +112,15 @@ int cx_json_uint64(const cx_json *v, uint64_t *out) {
 int cx_json_double(const cx_json *v, double *out) {
     if (!v || v->type != CX_JSON_NUMBER || !out) return CX_EINVAL;
     switch (v->kind) {
-    case CX_JSON_NUM_INT: *out = (double)v->b.i; break;
-    case CX_JSON_NUM_UINT: *out = (double)v->b.u; break;
-    default: *out = v->b.d; break;
+    case CX_JSON_NUM_INT:
+        *out = (double)v->b.i;
+        break;
+    case CX_JSON_NUM_UINT:
+        *out = (double)v->b.u;
+        break;
+    default:
+        *out = v->b.d;
+        break;
     }
     return 0;
 }

@@ -25,10 +25,10 @@ enum {
 };
 
 struct cx_json {
-    uint8_t type;  /* cx_json_type; in a header slot: the type of the array it leads back into */
-    uint8_t kind;  /* numbers: cx_json_num */
+    uint8_t type; /* cx_json_type; in a header slot: the type of the array it leads back into */
+    uint8_t kind; /* numbers: cx_json_num */
     uint16_t flags;
-    uint32_t len;  /* string bytes, number text bytes, elements, members; header: nodes */
+    uint32_t len; /* string bytes, number text bytes, elements, members; header: nodes */
     union {
         const char *s;              /* string bytes (NUL follows), number text */
         const struct cx_json *kids; /* children (objects: 2 * len nodes) */

@@ -14,7 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#define PAD           32 /* zero bytes readable behind the copied text */
+#define PAD           48 /* zero bytes readable behind the copied text */
 #define INLINE_NODES  24
 #define INLINE_FRAMES 16
 
@@ -132,15 +132,18 @@ static inline size_t scan_str(const char *p) {
     size_t i = 0;
 #if defined(__SSE2__)
     const __m128i q = _mm_set1_epi8('"'), bs = _mm_set1_epi8('\\'), sp = _mm_set1_epi8(' ');
+    /* signed compare: bytes >= 0x80 are negative, so "< ' '" catches them too */
+#define SPECIAL(x)                                                                                 \
+    _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(x, q), _mm_cmpeq_epi8(x, bs)), _mm_cmplt_epi8(x, sp))
     for (;;) {
-        __m128i x = _mm_loadu_si128((const __m128i *)(const void *)(p + i));
-        /* signed compare: bytes >= 0x80 are negative, so "< ' '" catches them too */
-        __m128i m = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(x, q), _mm_cmpeq_epi8(x, bs)),
-                                 _mm_cmplt_epi8(x, sp));
-        unsigned mask = (unsigned)_mm_movemask_epi8(m);
+        __m128i a = _mm_loadu_si128((const __m128i *)(const void *)(p + i));
+        __m128i b = _mm_loadu_si128((const __m128i *)(const void *)(p + i + 16));
+        uint32_t mask =
+            (uint32_t)_mm_movemask_epi8(SPECIAL(a)) | (uint32_t)_mm_movemask_epi8(SPECIAL(b)) << 16;
         if (mask) return i + (size_t)__builtin_ctz(mask);
-        i += 16;
+        i += 32;
     }
+#undef SPECIAL
 #else
     const uint64_t ones = 0x0101010101010101ull, high = 0x8080808080808080ull;
     for (;;) {
@@ -264,10 +267,8 @@ static char *parse_string(parser *ps, char *p, cx_json *node) {
         break;
     }
     *w = '\0';
-    *node = (cx_json){.type = CX_JSON_STRING,
-                      .flags = flags,
-                      .len = (uint32_t)(w - start),
-                      .a.s = start};
+    *node = (cx_json){
+        .type = CX_JSON_STRING, .flags = flags, .len = (uint32_t)(w - start), .a.s = start};
     return p + 1;
 }
 
@@ -538,11 +539,11 @@ static const cx_json *make_root(parser *ps) {
 int cx_json_parse(cx_arena *arena, const char *text, size_t len, const cx_json_options *opt,
                   const cx_json **out, cx_json_error *err) {
     if (out) *out = NULL;
-    if (!arena || !out || (!text && len)) return report(CX_EINVAL, NULL, 0, "invalid argument", err);
+    if (!arena || !out || (!text && len))
+        return report(CX_EINVAL, NULL, 0, "invalid argument", err);
     size_t max_size = opt && opt->max_size ? opt->max_size : CX_JSON_DEFAULT_MAX_SIZE;
     if (max_size > CX_JSON_MAX_SIZE_CAP) max_size = CX_JSON_MAX_SIZE_CAP;
-    if (len > max_size)
-        return report(CX_ELIMIT, text, max_size, "input larger than max_size", err);
+    if (len > max_size) return report(CX_ELIMIT, text, max_size, "input larger than max_size", err);
 
     parser ps;
     ps.arena = arena;

@@ -94,8 +94,8 @@ static size_t utf8_len_n(const char *s, size_t n) {
 /* The escape for control or special byte c; returns its length. */
 static size_t escape(char *o, unsigned char c) {
     static const char hex[] = "0123456789abcdef";
-    static const char short_form[32] = {['\b'] = 'b', ['\f'] = 'f', ['\n'] = 'n', ['\r'] = 'r',
-                                        ['\t'] = 't'};
+    static const char short_form[32] = {
+        ['\b'] = 'b', ['\f'] = 'f', ['\n'] = 'n', ['\r'] = 'r', ['\t'] = 't'};
     o[0] = '\\';
     if (c == '"' || c == '\\') {
         o[1] = (char)c;
@@ -210,8 +210,7 @@ static int begin(cx_json_writer *w, bool object) {
 static int end(cx_json_writer *w, bool object) {
     if (w->err) return w->err;
     if (w->depth == 0 || in_object(w) != object || w->have_key) return set_err(w, CX_ESTATE);
-    if (!w->first && (w->flags & CX_JSON_PRETTY) && newline_indent(w, w->depth - 1))
-        return w->err;
+    if (!w->first && (w->flags & CX_JSON_PRETTY) && newline_indent(w, w->depth - 1)) return w->err;
     if (put_c(w, object ? '}' : ']')) return w->err;
     w->depth--;
     w->first = false;
@@ -304,9 +303,12 @@ int cx_json_write_raw(cx_json_writer *w, const char *json, size_t n) {
 /* A scalar, or an empty container. */
 static int write_leaf(cx_json_writer *w, const cx_json *v) {
     switch (v->type) {
-    case CX_JSON_NULL: return put(w, "null", 4);
-    case CX_JSON_BOOL: return (v->flags & CX_JSON_F_TRUE) ? put(w, "true", 4) : put(w, "false", 5);
-    case CX_JSON_NUMBER: return put(w, v->a.s, v->len);
+    case CX_JSON_NULL:
+        return put(w, "null", 4);
+    case CX_JSON_BOOL:
+        return (v->flags & CX_JSON_F_TRUE) ? put(w, "true", 4) : put(w, "false", 5);
+    case CX_JSON_NUMBER:
+        return put(w, v->a.s, v->len);
     case CX_JSON_STRING: {
         if (!(v->flags & CX_JSON_F_PLAIN)) return put_string(w, v->a.s, v->len);
         char *o = room(w, (size_t)v->len + 2);
@@ -317,8 +319,10 @@ static int write_leaf(cx_json_writer *w, const cx_json *v) {
         w->out->len += (size_t)v->len + 2;
         return 0;
     }
-    case CX_JSON_ARRAY: return put(w, "[]", 2);
-    case CX_JSON_OBJECT: return put(w, "{}", 2);
+    case CX_JSON_ARRAY:
+        return put(w, "[]", 2);
+    case CX_JSON_OBJECT:
+        return put(w, "{}", 2);
     }
     return set_err(w, CX_EINVAL);
 }

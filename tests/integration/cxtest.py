@@ -369,7 +369,8 @@ class Conn:
     """A client connection with a receive buffer. Every read takes a timeout
     (seconds); running past it raises Fail."""
 
-    def __init__(self, port, timeout=5.0, host=HOST):
+    def __init__(self, port, timeout=5.0, host=HOST, quiet=False):
+        self.quiet = quiet  # keep this connection out of the transcript
         self.sock = socket.create_connection((host, port), timeout=timeout)
         self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         self.buf = b""
@@ -390,7 +391,7 @@ class Conn:
             pass
 
     def send(self, data, record=True):
-        if record:
+        if record and not self.quiet:
             note("sent", data)
         self.sock.settimeout(self.timeout)
         try:
@@ -426,13 +427,16 @@ class Conn:
             raise Fail("timed out waiting for data (have %d bytes: %s)" % (len(self.buf), show(self.buf, 200)))
         except ConnectionResetError:
             self.eof = self.reset = True
-            note("note", "connection reset by peer")
+            if not self.quiet:
+                note("note", "connection reset by peer")
             return False
         if not data:
             self.eof = True
-            note("note", "connection closed by peer (EOF)")
+            if not self.quiet:
+                note("note", "connection closed by peer (EOF)")
             return False
-        note("got", data)
+        if not self.quiet:
+            note("got", data)
         self.buf += data
         return True
 
@@ -672,8 +676,17 @@ def case(fn):
     return fn
 
 
+def timeout(seconds):
+    """Give one case a wall-clock limit other than CASE_TIMEOUT (put it
+    above @case)."""
+    def mark(fn):
+        fn.timeout = seconds
+        return fn
+    return mark
+
+
 def _alarm(signum, frame):
-    raise CaseTimeout("case ran longer than %gs" % CASE_TIMEOUT)
+    raise CaseTimeout("case ran past its time limit")
 
 
 def main(setup=None, teardown=None, before_each=None, budget=110.0):
@@ -749,7 +762,7 @@ def _select(argv):
 def _run_one(fn, before_each):
     _transcript.clear()
     t0 = time.monotonic()
-    signal.setitimer(signal.ITIMER_REAL, CASE_TIMEOUT)
+    signal.setitimer(signal.ITIMER_REAL, max(getattr(fn, "timeout", 0), CASE_TIMEOUT))
     err = None
     try:
         if before_each:

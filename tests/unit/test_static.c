@@ -1127,8 +1127,9 @@ static const char *etag_of(cx_static *st, const char *target, char *buf, size_t 
 
 static int status_with(cx_static *st, const char *method, const char *target, const char *name,
                        const char *value) {
-    char h[512];
-    snprintf(h, sizeof h, "%s: %s\r\n", name, value);
+    char h[1100];
+    int n = snprintf(h, sizeof h, "%.500s: %.500s\r\n", name, value);
+    if (n < 0 || (size_t)n >= sizeof h) return -1;
     return status_of(st, method, target, h);
 }
 
