@@ -1,6 +1,6 @@
 /* JSON benchmark: Cortex against jansson and cJSON, parse and serialise.
  *
- *   bench_json [-r RUNS] [-t SECONDS] [-s MB] [-o DIR] [-w] [-g]
+ *   bench_json [-r RUNS] [-t SECONDS] [-s MB] [-o DIR] [-w] [-g] [-c]
  *
  * Four documents are generated from a fixed seed, so every run sees the same
  * bytes: an API response (array of mixed objects), many small documents
@@ -20,8 +20,11 @@
  * long-running server's heap would be warm. Otherwise each library pays page
  * faults depending on how its frees happen to trigger trimming, which on a
  * VM with costly faults measures the allocator, not the parser. -g keeps
- * glibc's defaults. Cortex parses into an arena with the default block size
- * (8 KiB), reset before each parse.
+ * glibc's defaults. -c ("cold") measures parsing only, with glibc's defaults,
+ * each library in a child process of its own where it allocates alone: the
+ * setting where trimming bites hardest. Cortex
+ * parses into an arena with the default block size (8 KiB), reset before
+ * each parse.
  *
  * -o DIR writes the generated documents there for inspection.
  */
@@ -36,6 +39,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #define MAX_RUNS 51
@@ -334,6 +338,35 @@ static void measure(int op, const doc *d, lib_state *st, int runs, double min_ti
     }
 }
 
+/* The same runs in a child process where this library allocates alone:
+ * nobody else's memory sits on the heap, so glibc's trimming acts on this
+ * library's frees only. */
+static double measure_alone(int lib, int op, const doc *d, lib_state *st, int runs,
+                            double min_time) {
+    int fds[2];
+    if (pipe(fds)) die("pipe", d->name);
+    pid_t pid = fork();
+    if (pid < 0) die("fork", d->name);
+    if (pid == 0) {
+        close(fds[0]);
+        double rates[MAX_RUNS];
+        pass(lib, op, d, st);
+        for (int r = 0; r < runs; r++) rates[r] = one_run(lib, op, d, st, min_time);
+        qsort(rates, (size_t)runs, sizeof(double), cmp_double);
+        ssize_t w = write(fds[1], &rates[runs / 2], sizeof(double));
+        _exit(w == (ssize_t)sizeof(double) ? 0 : 1);
+    }
+    close(fds[1]);
+    double rate = 0;
+    ssize_t n = read(fds[0], &rate, sizeof rate);
+    close(fds[0]);
+    int status;
+    waitpid(pid, &status, 0);
+    if (n != (ssize_t)sizeof rate || !WIFEXITED(status) || WEXITSTATUS(status) != 0)
+        die("child run", d->name);
+    return rate;
+}
+
 /* Pre-parse for serialising and check the libraries against each other. */
 static void prepare(const doc *d, lib_state *st) {
     st->arena = cx_arena_new(1 << 20, 1u << 30);
@@ -382,6 +415,20 @@ static void release(const doc *d, lib_state *st) {
     cx_buf_free(&st->out);
 }
 
+/* One table row; 1 if Cortex is below 2x either peer. */
+static int report_row(const doc *d, int op, const double rate[NLIBS]) {
+    char size[32];
+    if (d->count > 1)
+        snprintf(size, sizeof size, "%zu × %.0f B", d->count, (double)d->bytes / d->count);
+    else
+        snprintf(size, sizeof size, "%.2f MB", d->bytes / 1e6);
+    printf("| %s | %s | %s | %.0f | %.0f | %.0f | %.2f | %.2f |\n", d->name, size, op_names[op],
+           rate[CORTEX], rate[JANSSON], rate[CJSON], rate[CORTEX] / rate[JANSSON],
+           rate[CORTEX] / rate[CJSON]);
+    fflush(stdout);
+    return rate[CORTEX] < 2 * rate[JANSSON] || rate[CORTEX] < 2 * rate[CJSON];
+}
+
 static doc single(const char *name, cx_buf *b) {
     doc d = {name, malloc(sizeof(char *)), malloc(sizeof(size_t)), 1, b->len};
     d.texts[0] = b->data;
@@ -406,9 +453,12 @@ int main(int argc, char **argv) {
     double min_time = 0.2, mb = 2;
     const char *outdir = NULL;
     int opt;
-    bool glibc_defaults = false;
-    while ((opt = getopt(argc, argv, "r:t:s:o:wg")) != -1) {
+    bool glibc_defaults = false, cold = false;
+    while ((opt = getopt(argc, argv, "r:t:s:o:wgc")) != -1) {
         switch (opt) {
+        case 'c':
+            cold = glibc_defaults = true;
+            break;
         case 'g':
             glibc_defaults = true;
             break;
@@ -428,7 +478,7 @@ int main(int argc, char **argv) {
             outdir = optarg;
             break;
         default:
-            fprintf(stderr, "usage: %s [-r RUNS] [-t SECONDS] [-s MB] [-o DIR] [-w] [-g]\n",
+            fprintf(stderr, "usage: %s [-r RUNS] [-t SECONDS] [-s MB] [-o DIR] [-w] [-g] [-c]\n",
                     argv[0]);
             return 2;
         }
@@ -472,7 +522,9 @@ int main(int argc, char **argv) {
            runs, min_time, clock_id == CLOCK_MONOTONIC ? "wall clock" : "thread CPU time");
     printf("# jansson %s, cJSON %d.%d.%d; allocator: %s\n\n", JANSSON_VERSION, CJSON_VERSION_MAJOR,
            CJSON_VERSION_MINOR, CJSON_VERSION_PATCH,
-           glibc_defaults ? "glibc defaults" : "freed memory kept (no trim, mmap above 32 MiB)");
+           cold ? "glibc defaults, parse only, each library alone in a child process (-c)"
+           : glibc_defaults ? "glibc defaults"
+                            : "freed memory kept (no trim, mmap above 32 MiB)");
     printf("| document | size | op | Cortex MB/s | jansson MB/s | cJSON MB/s | × jansson | × cJSON "
            "|\n");
     printf("|---|---:|---|---:|---:|---:|---:|---:|\n");
@@ -481,28 +533,23 @@ int main(int argc, char **argv) {
     for (int di = 0; di < 4; di++) {
         doc *d = &docs[di];
         if (outdir) write_doc(outdir, d);
-        lib_state st;
-        prepare(d, &st);
+        lib_state st = {0};
+        if (!cold) prepare(d, &st);
         cx_arena *parse_arena = cx_arena_new(0, 1u << 30); /* default blocks */
-        for (int op = 0; op < NOPS; op++) {
+        for (int op = 0; op < (cold ? 1 : NOPS); op++) {
             double rate[NLIBS];
             cx_arena *keep = st.arena;
             if (op == PARSE) st.arena = parse_arena;
-            measure(op, d, &st, runs, min_time, rate);
-            st.arena = keep;
-            char size[32];
-            if (d->count > 1)
-                snprintf(size, sizeof size, "%zu × %.0f B", d->count, (double)d->bytes / d->count);
+            if (cold)
+                for (int lib = 0; lib < NLIBS; lib++)
+                    rate[lib] = measure_alone(lib, op, d, &st, runs, min_time);
             else
-                snprintf(size, sizeof size, "%.2f MB", d->bytes / 1e6);
-            printf("| %s | %s | %s | %.0f | %.0f | %.0f | %.2f | %.2f |\n", d->name, size,
-                   op_names[op], rate[CORTEX], rate[JANSSON], rate[CJSON],
-                   rate[CORTEX] / rate[JANSSON], rate[CORTEX] / rate[CJSON]);
-            fflush(stdout);
-            if (rate[CORTEX] < 2 * rate[JANSSON] || rate[CORTEX] < 2 * rate[CJSON]) slow++;
+                measure(op, d, &st, runs, min_time, rate);
+            st.arena = keep;
+            slow += report_row(d, op, rate);
         }
         cx_arena_free(parse_arena);
-        release(d, &st);
+        if (!cold) release(d, &st);
         free(d->texts);
         free(d->lens);
     }

@@ -542,6 +542,13 @@ static void fill_request(cx_exchange *ex, const cx_h1_request *h) {
 /* After the handler: skip what it left of the body, or give up on the
  * connection when that would cost too much. */
 static void settle_body(h1_conn *c, cx_exchange *ex) {
+    bool unread = ex->req.chunked ? !ex->chunked.done : ex->body_left > 0;
+    if (unread && (ex->handler_rc < 0 || ex->ctx.panicked)) {
+        /* The body failed (too large, too slow, malformed): what follows on
+         * the connection can no longer be framed with confidence. */
+        c->keep_alive = false;
+        return;
+    }
     if (ex->req.chunked) {
         if (!ex->chunked.done) c->keep_alive = false;
         return;

@@ -521,6 +521,30 @@ def http10_keep_alive():
 
 
 @case
+def eof_after_request_on_reused_connection():
+    # A client that half-closes after its last request (shutdown(SHUT_WR),
+    # as `nc -N` does) must see the connection close right after the answer,
+    # not after idle_timeout (1 min on MAIN); and a partial head followed by
+    # FIN must be dropped at once, not after header_timeout (10 s). Repeated
+    # because the two can arrive in one segment or in two.
+    for i in range(20):
+        for tail, want in ((build("GET", "/plaintext"), 200), (b"GET /plaintext HTTP/1.1\r\nHost: t\r\n", None)):
+            with S.main.connect() as c:
+                c.send(build("GET", "/plaintext"))
+                check_eq(c.response().status, 200, "warm-up request")
+                c.send(tail)
+                c.shutdown_write()
+                if want:
+                    check_eq(c.response().status, want, "request before the FIN")
+                t0 = time.monotonic()
+                closed = c.wait_closed(2.5)
+                check(closed, "round %d: FIN after %s on a reused connection: the server did not close "
+                              "within 2.5 s" % (i + 1, "a whole request" if want else "a partial head"))
+                check(not c.buf, "round %d: bytes after a FIN: %s" % (i + 1, cxtest.show(c.buf)))
+                cxtest._transcript.clear()  # keep only the failing round in the report
+
+
+@case
 def pipelining_in_order():
     reqs, want = [], []
     for i in range(30):
