@@ -1,6 +1,6 @@
 /* JSON benchmark: Cortex against jansson and cJSON, parse and serialise.
  *
- *   bench_json [-r RUNS] [-t SECONDS] [-s MB] [-o DIR] [-w] [-g] [-c]
+ *   bench_json [-r RUNS] [-t SECONDS] [-s MB] [-o DIR] [-w] [-g] [-c] [-b BYTES]
  *
  * Four documents are generated from a fixed seed, so every run sees the same
  * bytes: an API response (array of mixed objects), many small documents
@@ -22,9 +22,9 @@
  * VM with costly faults measures the allocator, not the parser. -g keeps
  * glibc's defaults. -c ("cold") measures parsing only, with glibc's defaults,
  * each library in a child process of its own where it allocates alone: the
- * setting where trimming bites hardest. Cortex
- * parses into an arena with the default block size (8 KiB), reset before
- * each parse.
+ * setting where trimming bites hardest. Cortex parses into an arena reset
+ * before each parse, with the default block size (8 KiB) or -b BYTES; reset
+ * keeps the first block, so a block that holds the whole tree avoids malloc.
  *
  * -o DIR writes the generated documents there for inspection.
  */
@@ -454,8 +454,12 @@ int main(int argc, char **argv) {
     const char *outdir = NULL;
     int opt;
     bool glibc_defaults = false, cold = false;
-    while ((opt = getopt(argc, argv, "r:t:s:o:wgc")) != -1) {
+    size_t block = 0; /* the parse arena's block size; 0: the default */
+    while ((opt = getopt(argc, argv, "r:t:s:o:wgcb:")) != -1) {
         switch (opt) {
+        case 'b':
+            block = (size_t)atof(optarg);
+            break;
         case 'c':
             cold = glibc_defaults = true;
             break;
@@ -478,7 +482,8 @@ int main(int argc, char **argv) {
             outdir = optarg;
             break;
         default:
-            fprintf(stderr, "usage: %s [-r RUNS] [-t SECONDS] [-s MB] [-o DIR] [-w] [-g] [-c]\n",
+            fprintf(stderr,
+                    "usage: %s [-r RUNS] [-t SECONDS] [-s MB] [-o DIR] [-w] [-g] [-c] [-b BYTES]\n",
                     argv[0]);
             return 2;
         }
@@ -517,6 +522,8 @@ int main(int argc, char **argv) {
     docs[2] = single("numbers", &nums);
     docs[3] = single("strings", &strs);
 
+    printf("# Cortex parses into an arena with %zu-byte blocks, reset before each parse\n",
+           block ? block : (size_t)CX_ARENA_DEFAULT_BLOCK);
     printf("# JSON: %d runs of >= %.2f s (%s) each, median MB/s (1 MB = 10^6 bytes of the "
            "document)\n",
            runs, min_time, clock_id == CLOCK_MONOTONIC ? "wall clock" : "thread CPU time");
@@ -535,7 +542,7 @@ int main(int argc, char **argv) {
         if (outdir) write_doc(outdir, d);
         lib_state st = {0};
         if (!cold) prepare(d, &st);
-        cx_arena *parse_arena = cx_arena_new(0, 1u << 30); /* default blocks */
+        cx_arena *parse_arena = cx_arena_new(block, 1u << 30);
         for (int op = 0; op < (cold ? 1 : NOPS); op++) {
             double rate[NLIBS];
             cx_arena *keep = st.arena;

@@ -14,6 +14,7 @@
 #   WALL=1          time with the wall clock instead of the thread's CPU time
 #   GLIBC_DEFAULTS=1  leave glibc's heap trimming on (see bench_json.c)
 #   COLD=1          parse only, glibc defaults, each library alone in a child (bench_json -c)
+#   BLOCK           block size of Cortex's parse arena in bytes [the default, 8 KiB]
 #   SECONDS_PER_RUN [0.3]  minimum seconds per run
 #   SIZE_MB [2]     size of the single documents (the small ones total half)
 #   CPU             pin the benchmark to this CPU with taskset [not pinned]
@@ -51,6 +52,7 @@ args=(-r "$RUNS" -t "$SECONDS_PER_RUN" -s "$SIZE_MB")
 [[ ${WALL:-0} == 1 ]] && args+=(-w)
 [[ ${GLIBC_DEFAULTS:-0} == 1 ]] && args+=(-g)
 [[ ${COLD:-0} == 1 ]] && args+=(-c)
+[[ -n ${BLOCK:-} ]] && args+=(-b "$BLOCK")
 if [[ ${KEEP_DOCS:-0} == 1 ]]; then
     mkdir -p "$OUT_DIR/json-docs"
     args+=(-o "$OUT_DIR/json-docs")
@@ -60,7 +62,7 @@ pin=()
 
 {
     echo "Run of $(date -u '+%Y-%m-%d %H:%M UTC'): RUNS=$RUNS SECONDS_PER_RUN=$SECONDS_PER_RUN" \
-        "SIZE_MB=$SIZE_MB WALL=${WALL:-0} GLIBC_DEFAULTS=${GLIBC_DEFAULTS:-0} COLD=${COLD:-0} CPU=${CPU:-any} $CC $("$CC" -dumpfullversion 2>/dev/null || true) -O2"
+        "SIZE_MB=$SIZE_MB WALL=${WALL:-0} GLIBC_DEFAULTS=${GLIBC_DEFAULTS:-0} COLD=${COLD:-0} BLOCK=${BLOCK:-default} CPU=${CPU:-any} $CC $("$CC" -dumpfullversion 2>/dev/null || true) -O2"
     echo
     echo '```'
     lscpu | head -20

@@ -131,7 +131,7 @@ void *cx_loop_data(const cx_loop *loop) {
 
 static uint32_t to_epoll(unsigned events) {
     uint32_t e = EPOLLET;
-    if (events & CX_READABLE) e |= EPOLLIN;
+    if (events & CX_READABLE) e |= EPOLLIN | EPOLLRDHUP;
     if (events & CX_WRITABLE) e |= EPOLLOUT;
     return e;
 }
@@ -141,6 +141,7 @@ static unsigned from_epoll(uint32_t e) {
     if (e & (EPOLLIN | EPOLLPRI)) ev |= CX_READABLE;
     if (e & EPOLLOUT) ev |= CX_WRITABLE;
     if (e & (EPOLLERR | EPOLLHUP)) ev |= CX_HANGUP;
+    if (e & EPOLLRDHUP) ev |= CX_RDHUP | CX_READABLE;
     return ev;
 }
 
@@ -177,7 +178,7 @@ static void dispatch_io(cx_loop *loop, int n) {
         struct epoll_event *e = &loop->events[loop->batch_pos];
         cx_io *io = e->data.ptr;
         if (!io) continue;
-        unsigned ev = from_epoll(e->events) & (io->events | CX_HANGUP);
+        unsigned ev = from_epoll(e->events) & (io->events | CX_HANGUP | CX_RDHUP);
         if (ev) io->cb(io, ev);
     }
     loop->batch_n = loop->batch_pos = 0;

@@ -59,6 +59,7 @@ typedef struct h1_conn {
     bool want_close; /* close once the output is flushed */
     bool closed;     /* closed while a handler still ran: free when it ends */
     bool peer_eof;
+    bool rdhup; /* the peer has shut its sending side: read to the end */
 } h1_conn;
 
 static void conn_process(h1_conn *c);
@@ -752,7 +753,7 @@ static void conn_read(h1_conn *c) {
             /* A short read on a stream socket took all there was: any later
              * data raises a new edge, so skip the read that would only say
              * EAGAIN. */
-            if ((size_t)n < room) return;
+            if ((size_t)n < room && !c->rdhup) return;
             continue;
         }
         if (n < 0 && errno == EINTR) continue;
@@ -771,6 +772,7 @@ static void conn_read(h1_conn *c) {
 static void on_io(cx_io *io, unsigned events) {
     h1_conn *c = io->data;
     if (events & CX_HANGUP) c->peer_eof = true;
+    if (events & CX_RDHUP) c->rdhup = true;
     if (c->cur) {
         /* A handler owns the connection: it does its own reading and
          * writing; just let it know. */

@@ -11,6 +11,7 @@
 #define CX_JSON_INT_H
 
 #include <cortex/json.h>
+#include <float.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -111,8 +112,37 @@ size_t cx__json_fmt_double(char *out, double d);
  * number (a delimiter or NUL). Correctly rounded; HUGE_VAL on overflow. */
 double cx__json_strtod(const char *s, size_t n);
 
-/* Fast, correctly rounded conversion of m * 10^e10 when it is exact enough
- * to need no big arithmetic; false when it cannot tell. */
-bool cx__json_fast_double(uint64_t m, int e10, bool neg, double *out);
+extern const double cx__json_pow10[23];       /* 1e0 .. 1e22, all exact */
+extern const uint64_t cx__json_pow10_u64[16]; /* 1 .. 10^15 */
+#define CX__JSON_TWO53 (1ull << 53)
+
+/* m * 10^e10, correctly rounded, when that is one IEEE operation on exact
+ * operands (Clinger's fast path); false when it is not. Inline: the parser
+ * calls it for every real. */
+static inline bool cx__json_fast_double(uint64_t m, int e10, bool neg, double *out) {
+#if FLT_EVAL_METHOD != 0
+    /* Extended-precision evaluation would round twice. */
+    (void)m, (void)e10, (void)neg, (void)out;
+    return false;
+#else
+    if (m > CX__JSON_TWO53) return false;
+    double d = (double)m;
+    if (m == 0) {
+        d = 0.0;
+    } else if (e10 < 0) {
+        if (e10 < -22) return false;
+        d /= cx__json_pow10[-e10];
+    } else if (e10 <= 22) {
+        d *= cx__json_pow10[e10];
+    } else {
+        /* 12e30: move the excess into m while it stays exact (1.2e31 = 12000000e24). */
+        int extra = e10 - 22;
+        if (extra > 15 || m > CX__JSON_TWO53 / cx__json_pow10_u64[extra]) return false;
+        d = (double)(m * cx__json_pow10_u64[extra]) * 1e22;
+    }
+    *out = neg ? -d : d;
+    return true;
+#endif
+}
 
 #endif

@@ -3,8 +3,8 @@
  * Reading: most numbers in real documents have at most 19 significant digits
  * and a small exponent; for those, m * 10^e with m <= 2^53 and |e| <= 22 is
  * one correctly rounded IEEE operation on two exact operands (Clinger's fast
- * path). Everything else goes to the C library's strtod, which is correctly
- * rounded in glibc, after making sure the locale's radix character is '.'.
+ * path, cx__json_fast_double in json_int.h). Everything else goes to the C library's strtod, which
+ * is correctly rounded in glibc, after making sure the locale's radix character is '.'.
  *
  * Writing: the shortest round-trip digits are found by scaling the double to
  * a 15-digit integer and checking it with the same exact operations; a
@@ -21,33 +21,32 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-static const char digit_pairs[200] = "0001020304050607080910111213141516171819202122232425262728293"
-                                     "031323334353637383940414243444546474849"
-                                     "5051525354555657585960616263646566676869707172737475767778798"
-                                     "081828384858687888990919293949596979899";
+static const char digit_pairs[200] = /* "00" "01" ... "99" */
+    "00010203040506070809101112131415161718192021222324"
+    "25262728293031323334353637383940414243444546474849"
+    "50515253545556575859606162636465666768697071727374"
+    "75767778798081828384858687888990919293949596979899";
 
-static const double pow10_exact[23] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
-                                       1e8,  1e9,  1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
-                                       1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
+const double cx__json_pow10[23] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
+                                   1e8,  1e9,  1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
+                                   1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
 
-static const uint64_t pow10_u64[16] = {1ull,
-                                       10ull,
-                                       100ull,
-                                       1000ull,
-                                       10000ull,
-                                       100000ull,
-                                       1000000ull,
-                                       10000000ull,
-                                       100000000ull,
-                                       1000000000ull,
-                                       10000000000ull,
-                                       100000000000ull,
-                                       1000000000000ull,
-                                       10000000000000ull,
-                                       100000000000000ull,
-                                       1000000000000000ull};
-
-#define TWO53 (1ull << 53)
+const uint64_t cx__json_pow10_u64[16] = {1ull,
+                                         10ull,
+                                         100ull,
+                                         1000ull,
+                                         10000ull,
+                                         100000ull,
+                                         1000000ull,
+                                         10000000ull,
+                                         100000000ull,
+                                         1000000000ull,
+                                         10000000000ull,
+                                         100000000000ull,
+                                         1000000000000ull,
+                                         10000000000000ull,
+                                         100000000000000ull,
+                                         1000000000000000ull};
 
 size_t cx__json_u64_digits(char *p, uint64_t v) {
     char tmp[20];
@@ -70,32 +69,6 @@ size_t cx__json_u64_digits(char *p, uint64_t v) {
 }
 
 /* ---- reading ------------------------------------------------------------ */
-
-bool cx__json_fast_double(uint64_t m, int e10, bool neg, double *out) {
-#if FLT_EVAL_METHOD != 0
-    /* Extended-precision evaluation would round twice. */
-    (void)m, (void)e10, (void)neg, (void)out;
-    return false;
-#else
-    if (m > TWO53) return false;
-    double d = (double)m;
-    if (m == 0) {
-        d = 0.0;
-    } else if (e10 < 0) {
-        if (e10 < -22) return false;
-        d /= pow10_exact[-e10];
-    } else if (e10 <= 22) {
-        d *= pow10_exact[e10];
-    } else {
-        /* 12e30: move the excess into m while it stays exact (1.2e31 = 12000000e24). */
-        int extra = e10 - 22;
-        if (extra > 15 || m > TWO53 / pow10_u64[extra]) return false;
-        d = (double)(m * pow10_u64[extra]) * 1e22;
-    }
-    *out = neg ? -d : d;
-    return true;
-#endif
-}
 
 double cx__json_strtod(const char *s, size_t n) {
     const char *radix = nl_langinfo(RADIXCHAR);
@@ -140,7 +113,7 @@ static int shortest_fast(double d, uint64_t *m_out, int *e10_out) {
     double t = 0;
     for (int tries = 0; tries < 3; tries++) {
         if (s < -22 || s > 22) return -1;
-        t = s >= 0 ? d * pow10_exact[s] : d / pow10_exact[-s];
+        t = s >= 0 ? d * cx__json_pow10[s] : d / cx__json_pow10[-s];
         if (t >= 1e15) {
             s--;
         } else if (t < 1e14) {
@@ -154,7 +127,7 @@ static int shortest_fast(double d, uint64_t *m_out, int *e10_out) {
     uint64_t cand[3] = {m0, t > (double)m0 ? m0 + 1 : m0 - 1, t > (double)m0 ? m0 - 1 : m0 + 1};
     for (int i = 0; i < 3; i++) {
         uint64_t c = cand[i];
-        double back = s >= 0 ? (double)c / pow10_exact[s] : (double)c * pow10_exact[-s];
+        double back = s >= 0 ? (double)c / cx__json_pow10[s] : (double)c * cx__json_pow10[-s];
         if (back != d) continue;
         while (c % 10 == 0) {
             c /= 10;
@@ -238,7 +211,7 @@ size_t cx__json_fmt_double(char *out, double d) {
         *p++ = '0';
         return (size_t)(p - out);
     }
-    if (d < (double)TWO53 && d == (double)(uint64_t)d)
+    if (d < (double)CX__JSON_TWO53 && d == (double)(uint64_t)d)
         return (size_t)(p - out) + cx__json_u64_digits(p, (uint64_t)d);
     uint64_t m;
     int e10;

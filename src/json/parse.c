@@ -308,64 +308,78 @@ static char *number_error(parser *ps, const char *p, const char *msg) {
     return fail(ps, CX_EPARSE, p, p == ps->end ? "unexpected end of input in a number" : msg);
 }
 
+/* What the digits of a number said, gathered in one pass. */
+typedef struct num_scan {
+    uint64_t m;  /* the first 19 significant digits */
+    int nd;      /* how many of them */
+    int64_t e10; /* value = m * 10^e10 (64 bits: billions of zeros cannot overflow it) */
+    bool integer;
+} num_scan;
+
+static char *int_part(parser *ps, char *p, num_scan *n) {
+    if (*p == '0') {
+        p++;
+        if (IS_DIGIT(*p)) return number_error(ps, p, "leading zeros are not allowed in numbers");
+        return p;
+    }
+    if (!IS_DIGIT(*p)) return number_error(ps, p, "invalid number");
+    do {
+        if (n->nd < 19) {
+            n->m = n->m * 10 + (uint64_t)(*p - '0');
+            n->nd++;
+        } else {
+            n->e10++;
+        }
+        p++;
+    } while (IS_DIGIT(*p));
+    return p;
+}
+
+static char *fraction(parser *ps, char *p, num_scan *n) {
+    n->integer = false;
+    p++;
+    if (!IS_DIGIT(*p)) return number_error(ps, p, "expected a digit after the decimal point");
+    do {
+        if (n->nd < 19) {
+            n->m = n->m * 10 + (uint64_t)(*p - '0');
+            n->nd += n->m != 0; /* leading zeros of 0.00x are not significant */
+            n->e10--;
+        }
+        p++;
+    } while (IS_DIGIT(*p));
+    return p;
+}
+
+static char *exponent(parser *ps, char *p, num_scan *n) {
+    n->integer = false;
+    p++;
+    bool neg = *p == '-';
+    if (*p == '-' || *p == '+') p++;
+    if (!IS_DIGIT(*p)) return number_error(ps, p, "expected a digit in the exponent");
+    int x = 0;
+    do {
+        if (x < 1000000) x = x * 10 + (*p - '0'); /* beyond that it is 0 or infinity anyway */
+        p++;
+    } while (IS_DIGIT(*p));
+    n->e10 += neg ? -x : x;
+    return p;
+}
+
 static char *parse_number(parser *ps, char *p, cx_json *node) {
     char *start = p;
     bool neg = *p == '-';
     p += neg;
-    uint64_t m = 0; /* the first 19 significant digits */
-    int nd = 0;
-    int64_t e10 = 0; /* 64 bits: a few billion zeros cannot overflow it */
     const char *int_start = p;
-    if (*p == '0') {
-        p++;
-        if (IS_DIGIT(*p)) return number_error(ps, p, "leading zeros are not allowed in numbers");
-    } else if (IS_DIGIT(*p)) {
-        do {
-            if (nd < 19) {
-                m = m * 10 + (uint64_t)(*p - '0');
-                nd++;
-            } else {
-                e10++;
-            }
-            p++;
-        } while (IS_DIGIT(*p));
-    } else {
-        return number_error(ps, p, "invalid number");
-    }
+    num_scan n = {.integer = true};
+    if (!(p = int_part(ps, p, &n))) return NULL;
     size_t nint = (size_t)(p - int_start);
-    bool integer = true;
-    if (*p == '.') {
-        integer = false;
-        p++;
-        if (!IS_DIGIT(*p)) return number_error(ps, p, "expected a digit after the decimal point");
-        do {
-            if (nd < 19) {
-                unsigned d = (unsigned)(*p - '0');
-                m = m * 10 + d;
-                nd += m != 0; /* leading zeros of 0.00x are not significant */
-                e10--;
-            }
-            p++;
-        } while (IS_DIGIT(*p));
-    }
-    if (*p == 'e' || *p == 'E') {
-        integer = false;
-        p++;
-        bool eneg = *p == '-';
-        if (*p == '-' || *p == '+') p++;
-        if (!IS_DIGIT(*p)) return number_error(ps, p, "expected a digit in the exponent");
-        int x = 0;
-        do {
-            if (x < 1000000) x = x * 10 + (*p - '0');
-            p++;
-        } while (IS_DIGIT(*p));
-        e10 += eneg ? -x : x;
-    }
+    if (*p == '.' && !(p = fraction(ps, p, &n))) return NULL;
+    if ((*p == 'e' || *p == 'E') && !(p = exponent(ps, p, &n))) return NULL;
     *node = (cx_json){.type = CX_JSON_NUMBER, .len = (uint32_t)(p - start), .a.s = start};
-    if (integer) {
+    if (n.integer) {
         uint64_t u;
-        if (nint <= 19) {
-            set_int(node, neg, m);
+        if (nint <= 19) { /* m holds every digit */
+            set_int(node, neg, n.m);
             return p;
         }
         if (nint == 20 && !neg && u64_exact(int_start, nint, &u)) {
@@ -374,8 +388,8 @@ static char *parse_number(parser *ps, char *p, cx_json *node) {
         }
     }
     node->kind = CX_JSON_NUM_REAL;
-    int e = e10 < -1000 ? -1000 : e10 > 1000 ? 1000 : (int)e10;
-    if (!cx__json_fast_double(m, e, neg, &node->b.d))
+    int e = n.e10 < -1000 ? -1000 : n.e10 > 1000 ? 1000 : (int)n.e10;
+    if (!cx__json_fast_double(n.m, e, neg, &node->b.d))
         node->b.d = cx__json_strtod(start, (size_t)(p - start));
     return p;
 }
