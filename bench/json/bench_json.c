@@ -1,6 +1,6 @@
 /* JSON benchmark: Cortex against jansson and cJSON, parse and serialise.
  *
- *   bench_json [-r RUNS] [-t SECONDS] [-s MB] [-o DIR] [-w] [-g] [-c] [-b BYTES]
+ *   bench_json [-r RUNS] [-t SECONDS] [-s MB] [-b BYTES] [-o DIR] [-w] [-g] [-m]
  *
  * Four documents are generated from a fixed seed, so every run sees the same
  * bytes: an API response (array of mixed objects), many small documents
@@ -8,25 +8,27 @@
  * document and library it measures
  *   parse      text -> tree, including freeing the tree (Cortex: arena reset)
  *   serialise  tree -> compact text into a preallocated/reused buffer
- * Each run repeats the operation for at least SECONDS of the thread's CPU
- * time (-w: wall-clock time); the libraries take turns run by run. The
- * median over RUNS is reported as MB/s of the generated document's size
- * (1 MB = 10^6 bytes), so the ratios are ratios of time. Before timing, every library's output is
- * checked: each parses every document, and jansson reads Cortex's output
- * back equal (json_equal) to the original.
  *
- * Allocator: by default glibc is told to keep freed memory (no heap trimming,
- * no mmap for blocks below 32 MiB), for all three libraries alike, as a
- * long-running server's heap would be warm. Otherwise each library pays page
- * faults depending on how its frees happen to trigger trimming, which on a
- * VM with costly faults measures the allocator, not the parser. -g keeps
- * glibc's defaults. -c ("cold") measures parsing only, with glibc's defaults,
- * each library in a child process of its own where it allocates alone: the
- * setting where trimming bites hardest. Cortex parses into an arena reset
- * before each parse, with the default block size (8 KiB) or -b BYTES; reset
- * keeps the first block, so a block that holds the whole tree avoids malloc.
+ * Each run is a child process of its own (fork) in which one library works
+ * alone: after one untimed pass it repeats the operation for at least
+ * SECONDS of the thread's CPU time (-w: wall-clock time) and reports MB/s of
+ * the generated document's size (1 MB = 10^6 bytes, so the ratios are ratios
+ * of time). The libraries take turns run by run, so a burst of load from
+ * elsewhere hits all of them alike; the median over RUNS is printed. Parsing
+ * is timed before any tree is kept, so each library parses on a heap that
+ * holds only the documents. -m runs everything in this one process instead.
  *
- * -o DIR writes the generated documents there for inspection.
+ * Allocator: glibc is told to keep freed memory (no heap trimming, no mmap
+ * below 32 MiB), for every library alike, as a long-running server's heap is
+ * warm. -g keeps glibc's defaults: then a library whose frees leave the top
+ * of the heap free has that memory trimmed and pays page faults to get it
+ * back on the next parse. Cortex parses into an arena reset before each
+ * parse, with the default block size (8 KiB) or -b BYTES; reset keeps the
+ * first block, so a block that holds the whole tree avoids malloc.
+ *
+ * Before timing, every library parses every document, and jansson reads
+ * Cortex's output back equal (json_equal) to the original. -o DIR writes the
+ * generated documents there for inspection.
  */
 #include <cjson/cJSON.h>
 #include <cortex/arena.h>
@@ -249,7 +251,6 @@ typedef struct lib_state {
 } lib_state;
 
 enum { CORTEX, JANSSON, CJSON, NLIBS };
-static const char *lib_names[NLIBS] = {"cortex", "jansson", "cJSON"};
 enum { PARSE, SERIALISE, NOPS };
 static const char *op_names[NOPS] = {"parse", "serialise"};
 
@@ -324,37 +325,20 @@ static double one_run(int lib, int op, const doc *d, lib_state *st, double min_t
     return (double)d->bytes * (double)reps / (t - t0) / 1e6;
 }
 
-/* MB/s per library, median of `runs` runs. The libraries take turns run by
- * run, so a burst of load from elsewhere hits all of them alike. */
-static void measure(int op, const doc *d, lib_state *st, int runs, double min_time,
-                    double out[NLIBS]) {
-    double rates[NLIBS][MAX_RUNS];
-    for (int lib = 0; lib < NLIBS; lib++) pass(lib, op, d, st); /* warm-up */
-    for (int r = 0; r < runs; r++)
-        for (int lib = 0; lib < NLIBS; lib++) rates[lib][r] = one_run(lib, op, d, st, min_time);
-    for (int lib = 0; lib < NLIBS; lib++) {
-        qsort(rates[lib], (size_t)runs, sizeof(double), cmp_double);
-        out[lib] = rates[lib][runs / 2];
-    }
-}
-
-/* The same runs in a child process where this library allocates alone:
- * nobody else's memory sits on the heap, so glibc's trimming acts on this
- * library's frees only. */
-static double measure_alone(int lib, int op, const doc *d, lib_state *st, int runs,
-                            double min_time) {
+/* One run in a child process: the library warms up and runs alone there, and
+ * whatever it allocates dies with the child. */
+static double run_alone(int lib, int op, const doc *d, lib_state *st, double min_time) {
     int fds[2];
     if (pipe(fds)) die("pipe", d->name);
+    fflush(stdout);
     pid_t pid = fork();
     if (pid < 0) die("fork", d->name);
     if (pid == 0) {
         close(fds[0]);
-        double rates[MAX_RUNS];
         pass(lib, op, d, st);
-        for (int r = 0; r < runs; r++) rates[r] = one_run(lib, op, d, st, min_time);
-        qsort(rates, (size_t)runs, sizeof(double), cmp_double);
-        ssize_t w = write(fds[1], &rates[runs / 2], sizeof(double));
-        _exit(w == (ssize_t)sizeof(double) ? 0 : 1);
+        double rate = one_run(lib, op, d, st, min_time);
+        ssize_t w = write(fds[1], &rate, sizeof rate);
+        _exit(w == (ssize_t)sizeof rate ? 0 : 1);
     }
     close(fds[1]);
     double rate = 0;
@@ -365,6 +349,22 @@ static double measure_alone(int lib, int op, const doc *d, lib_state *st, int ru
     if (n != (ssize_t)sizeof rate || !WIFEXITED(status) || WEXITSTATUS(status) != 0)
         die("child run", d->name);
     return rate;
+}
+
+/* MB/s per library, median of `runs` runs; the libraries take turns. */
+static void measure(int op, const doc *d, lib_state *st, int runs, double min_time, bool mixed,
+                    double out[NLIBS]) {
+    double rates[NLIBS][MAX_RUNS];
+    if (mixed)
+        for (int lib = 0; lib < NLIBS; lib++) pass(lib, op, d, st); /* warm-up */
+    for (int r = 0; r < runs; r++)
+        for (int lib = 0; lib < NLIBS; lib++)
+            rates[lib][r] =
+                mixed ? one_run(lib, op, d, st, min_time) : run_alone(lib, op, d, st, min_time);
+    for (int lib = 0; lib < NLIBS; lib++) {
+        qsort(rates[lib], (size_t)runs, sizeof(double), cmp_double);
+        out[lib] = rates[lib][runs / 2];
+    }
 }
 
 /* Pre-parse for serialising and check the libraries against each other. */
@@ -401,7 +401,7 @@ static void prepare(const doc *d, lib_state *st) {
     if (!st->arena || !st->cx || !st->jn || !st->cj || !st->scratch) die("allocation", d->name);
 }
 
-/* The arena used for parsing in the timed loop: separate from the trees. */
+/* Free what prepare() made. */
 static void release(const doc *d, lib_state *st) {
     for (size_t i = 0; i < d->count; i++) {
         json_decref(st->jn[i]);
@@ -450,25 +450,13 @@ static void write_doc(const char *dir, const doc *d) {
 
 int main(int argc, char **argv) {
     int runs = 7;
-    double min_time = 0.2, mb = 2;
+    double min_time = 0.3, mb = 2;
     const char *outdir = NULL;
-    int opt;
-    bool glibc_defaults = false, cold = false;
+    bool glibc_defaults = false, mixed = false;
     size_t block = 0; /* the parse arena's block size; 0: the default */
-    while ((opt = getopt(argc, argv, "r:t:s:o:wgcb:")) != -1) {
+    int opt;
+    while ((opt = getopt(argc, argv, "r:t:s:b:o:wgm")) != -1) {
         switch (opt) {
-        case 'b':
-            block = (size_t)atof(optarg);
-            break;
-        case 'c':
-            cold = glibc_defaults = true;
-            break;
-        case 'g':
-            glibc_defaults = true;
-            break;
-        case 'w':
-            clock_id = CLOCK_MONOTONIC;
-            break;
         case 'r':
             runs = atoi(optarg);
             break;
@@ -478,12 +466,24 @@ int main(int argc, char **argv) {
         case 's':
             mb = atof(optarg);
             break;
+        case 'b':
+            block = (size_t)atof(optarg);
+            break;
         case 'o':
             outdir = optarg;
             break;
+        case 'w':
+            clock_id = CLOCK_MONOTONIC;
+            break;
+        case 'g':
+            glibc_defaults = true;
+            break;
+        case 'm':
+            mixed = true;
+            break;
         default:
             fprintf(stderr,
-                    "usage: %s [-r RUNS] [-t SECONDS] [-s MB] [-o DIR] [-w] [-g] [-c] [-b BYTES]\n",
+                    "usage: %s [-r RUNS] [-t SECONDS] [-s MB] [-b BYTES] [-o DIR] [-w] [-g] [-m]\n",
                     argv[0]);
             return 2;
         }
@@ -492,11 +492,11 @@ int main(int argc, char **argv) {
         fprintf(stderr, "bench_json: bad settings\n");
         return 2;
     }
-    size_t target = (size_t)(mb * 1e6);
     if (!glibc_defaults) {
         mallopt(M_TRIM_THRESHOLD, 1 << 30);
         mallopt(M_MMAP_THRESHOLD, 32 << 20);
     }
+    size_t target = (size_t)(mb * 1e6);
 
     cx_buf api = CX_BUF_INIT, nums = CX_BUF_INIT, strs = CX_BUF_INIT, small = CX_BUF_INIT;
     gen_api(&api, target);
@@ -522,47 +522,48 @@ int main(int argc, char **argv) {
     docs[2] = single("numbers", &nums);
     docs[3] = single("strings", &strs);
 
-    printf("# Cortex parses into an arena with %zu-byte blocks, reset before each parse\n",
-           block ? block : (size_t)CX_ARENA_DEFAULT_BLOCK);
+    /* Check everything before timing anything. */
+    for (int di = 0; di < 4; di++) {
+        lib_state st = {0};
+        prepare(&docs[di], &st);
+        release(&docs[di], &st);
+        if (outdir) write_doc(outdir, &docs[di]);
+    }
+
     printf("# JSON: %d runs of >= %.2f s (%s) each, median MB/s (1 MB = 10^6 bytes of the "
            "document)\n",
            runs, min_time, clock_id == CLOCK_MONOTONIC ? "wall clock" : "thread CPU time");
-    printf("# jansson %s, cJSON %d.%d.%d; allocator: %s\n\n", JANSSON_VERSION, CJSON_VERSION_MAJOR,
-           CJSON_VERSION_MINOR, CJSON_VERSION_PATCH,
-           cold ? "glibc defaults, parse only, each library alone in a child process (-c)"
-           : glibc_defaults ? "glibc defaults"
-                            : "freed memory kept (no trim, mmap above 32 MiB)");
+    printf("# %s; allocator: %s; Cortex arena blocks: %zu bytes\n",
+           mixed ? "all libraries in one process (-m)" : "each run in a child process of its own",
+           glibc_defaults ? "glibc defaults (-g)"
+                          : "freed memory kept (no trim, mmap above 32 MiB)",
+           block ? block : (size_t)CX_ARENA_DEFAULT_BLOCK);
+    printf("# jansson %s, cJSON %d.%d.%d\n\n", JANSSON_VERSION, CJSON_VERSION_MAJOR,
+           CJSON_VERSION_MINOR, CJSON_VERSION_PATCH);
     printf("| document | size | op | Cortex MB/s | jansson MB/s | cJSON MB/s | × jansson | × cJSON "
            "|\n");
     printf("|---|---:|---|---:|---:|---:|---:|---:|\n");
-    fflush(stdout);
     int slow = 0;
     for (int di = 0; di < 4; di++) {
         doc *d = &docs[di];
-        if (outdir) write_doc(outdir, d);
+        double rate[NLIBS];
+        /* Parsing first, while no tree is kept. */
+        lib_state pst = {0};
+        pst.arena = cx_arena_new(block, 1u << 30);
+        if (!pst.arena) die("arena", d->name);
+        measure(PARSE, d, &pst, runs, min_time, mixed, rate);
+        cx_arena_free(pst.arena);
+        slow += report_row(d, PARSE, rate);
         lib_state st = {0};
-        if (!cold) prepare(d, &st);
-        cx_arena *parse_arena = cx_arena_new(block, 1u << 30);
-        for (int op = 0; op < (cold ? 1 : NOPS); op++) {
-            double rate[NLIBS];
-            cx_arena *keep = st.arena;
-            if (op == PARSE) st.arena = parse_arena;
-            if (cold)
-                for (int lib = 0; lib < NLIBS; lib++)
-                    rate[lib] = measure_alone(lib, op, d, &st, runs, min_time);
-            else
-                measure(op, d, &st, runs, min_time, rate);
-            st.arena = keep;
-            slow += report_row(d, op, rate);
-        }
-        cx_arena_free(parse_arena);
-        if (!cold) release(d, &st);
+        prepare(d, &st);
+        measure(SERIALISE, d, &st, runs, min_time, mixed, rate);
+        release(d, &st);
+        slow += report_row(d, SERIALISE, rate);
         free(d->texts);
         free(d->lens);
     }
     printf("\n%s\n",
            slow ? "# below 2x in some rows" : "# Cortex at least 2x both peers in every row");
-    (void)lib_names;
     cx_buf_free(&api);
     cx_buf_free(&nums);
     cx_buf_free(&strs);
