@@ -35,24 +35,18 @@ int cx_res_get_status(const cx_res *res) {
     return res->status;
 }
 
-/* Field names are tokens; values may hold any visible byte, SP and HTAB. */
+/* Field names are tokens; values may hold any visible byte, obs-text, SP
+ * and HTAB. The parser's character table is the one definition of both. */
 static bool valid_name(cx_str s) {
-    static const char *tchar = "!#$%&'*+-.^_`|~";
     if (s.len == 0) return false;
-    for (size_t i = 0; i < s.len; i++) {
-        unsigned char c = (unsigned char)s.ptr[i];
-        if (!((c >= '0' && c <= '9') || ((c | 0x20) >= 'a' && (c | 0x20) <= 'z') ||
-              (c && strchr(tchar, c))))
-            return false;
-    }
+    for (size_t i = 0; i < s.len; i++)
+        if (!(cx_h1_cc[(unsigned char)s.ptr[i]] & CX_H1_C_TOKEN)) return false;
     return true;
 }
 
 static bool valid_value(cx_str s) {
-    for (size_t i = 0; i < s.len; i++) {
-        unsigned char c = (unsigned char)s.ptr[i];
-        if ((c < 0x20 && c != '\t') || c == 0x7f) return false;
-    }
+    for (size_t i = 0; i < s.len; i++)
+        if (!(cx_h1_cc[(unsigned char)s.ptr[i]] & CX_H1_C_VALUE)) return false;
     return true;
 }
 
