@@ -10,6 +10,10 @@ static const struct command {
     const char *summary;
 } commands[] = {
     {"serve", cx_cli_serve, "run the HTTP server with the demo routes and static files"},
+    {"wasm", cx_cli_wasm, "run WebAssembly modules and spec test scripts"},
+    {"graphql", cx_cli_graphql, "execute GraphQL queries and introspect schemas"},
+    {"eth", cx_cli_eth, "Ethereum utilities: hashing, ABI, RLP, keys, signing, JSON-RPC"},
+    {"ipfs", cx_cli_ipfs, "IPFS: add and cat content, serve the gateway and RPC API"},
     {"version", cx_cli_version, "print the version"},
 };
 

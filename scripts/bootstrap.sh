@@ -5,8 +5,10 @@
 #   scripts/bootstrap.sh bench    also the benchmark peers (nginx, h2o, wrk, ...)
 set -euo pipefail
 
-build_pkgs=(build-essential cmake pkg-config libyaml-dev)
-test_pkgs=(clang libclang-rt-14-dev curl python3 valgrind)
+build_pkgs=(build-essential cmake pkg-config libyaml-dev libssl-dev libnghttp2-dev
+            libcurl4-openssl-dev libsecp256k1-dev)
+test_pkgs=(clang libclang-rt-14-dev curl python3 valgrind openssl nghttp2-client nodejs npm
+           lld wasi-libc libclang-rt-14-dev-wasm32 wabt prometheus)
 bench_pkgs=(wrk nginx-light h2o nodejs libjansson-dev libcjson-dev util-linux)
 
 want=("${build_pkgs[@]}" "${test_pkgs[@]}")
@@ -15,7 +17,10 @@ if [[ "${1:-}" == bench ]]; then want+=("${bench_pkgs[@]}"); fi
 missing=()
 for p in "${want[@]}"; do
     # nodejs may come from elsewhere than Debian; a working `node` is enough.
+    # nodejs and npm may come from elsewhere than Debian (NodeSource's nodejs
+    # conflicts with Debian's npm); working commands are enough.
     if [[ $p == nodejs ]] && command -v node >/dev/null; then continue; fi
+    if [[ $p == npm ]] && command -v npm >/dev/null; then continue; fi
     if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed"; then
         missing+=("$p")
     fi
