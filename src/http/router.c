@@ -475,17 +475,24 @@ static const cx_method allow_methods[] = {CX_METHOD_CONNECT, CX_METHOD_DELETE,  
                                           CX_METHOD_HEAD,    CX_METHOD_OPTIONS, CX_METHOD_PATCH,
                                           CX_METHOD_POST,    CX_METHOD_PUT,     CX_METHOD_TRACE};
 
+/* Copy what fits of s into buf at `at`, always leaving room for the NUL. */
+static void put_clipped(char *buf, size_t cap, size_t at, const char *s, size_t l) {
+    if (!buf || at + 1 >= cap) return;
+    size_t room = cap - 1 - at;
+    memcpy(buf + at, s, l < room ? l : room);
+}
+
 size_t cx_router_allow_format(uint32_t allowed, char *buf, size_t cap) {
     size_t n = 0;
     for (size_t i = 0; i < sizeof allow_methods / sizeof allow_methods[0]; i++) {
         if (!(allowed & CX_RADIX_BIT(allow_methods[i]))) continue;
-        const char *name = allow_order[i];
-        size_t l = strlen(name), sep = n ? 2 : 0;
-        for (size_t k = 0; k < sep + l; k++) {
-            char c = k < sep ? ", "[k] : name[k - sep];
-            if (buf && n + k + 1 < cap) buf[n + k] = c;
+        if (n) {
+            put_clipped(buf, cap, n, ", ", 2);
+            n += 2;
         }
-        n += sep + l;
+        size_t l = strlen(allow_order[i]);
+        put_clipped(buf, cap, n, allow_order[i], l);
+        n += l;
     }
     if (buf && cap) buf[n < cap ? n : cap - 1] = '\0';
     return n;
