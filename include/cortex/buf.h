@@ -41,12 +41,24 @@ typedef struct cx_buf {
     size_t max; /* 0: no limit; otherwise growth past it fails with CX_ELIMIT */
 } cx_buf;
 
-#define CX_BUF_INIT {0}
+#define CX_BUF_INIT                                                                                \
+    { 0 }
 
 /* Ensure room for n more bytes. 0, CX_ENOMEM or CX_ELIMIT. */
 int cx_buf_reserve(cx_buf *b, size_t n);
-int cx_buf_append(cx_buf *b, const void *p, size_t n);
-int cx_buf_puts(cx_buf *b, const char *s);
+/* Append n bytes (0, CX_ENOMEM or CX_ELIMIT). Inline when there is room —
+ * response heads are built from many short appends, and with constant
+ * lengths the copy becomes a few moves — out of line when it must grow. */
+int cx_buf__append_grow(cx_buf *b, const void *p, size_t n);
+static inline int cx_buf_append(cx_buf *b, const void *p, size_t n) {
+    if (!b->data || n > b->cap - b->len) return cx_buf__append_grow(b, p, n);
+    if (n) memcpy(b->data + b->len, p, n);
+    b->len += n;
+    return 0;
+}
+static inline int cx_buf_puts(cx_buf *b, const char *s) {
+    return cx_buf_append(b, s, strlen(s));
+}
 int cx_buf_putc(cx_buf *b, char c);
 int cx_buf_printf(cx_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 int cx_buf_vprintf(cx_buf *b, const char *fmt, va_list ap);

@@ -31,16 +31,12 @@ int cx_buf_reserve(cx_buf *b, size_t n) {
     return CX_OK;
 }
 
-int cx_buf_append(cx_buf *b, const void *p, size_t n) {
+int cx_buf__append_grow(cx_buf *b, const void *p, size_t n) {
     int rc = cx_buf_reserve(b, n);
     if (rc) return rc;
     if (n) memcpy(b->data + b->len, p, n);
     b->len += n;
     return CX_OK;
-}
-
-int cx_buf_puts(cx_buf *b, const char *s) {
-    return cx_buf_append(b, s, strlen(s));
 }
 
 int cx_buf_putc(cx_buf *b, char c) {

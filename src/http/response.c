@@ -58,16 +58,23 @@ static bool reserved(cx_str name) {
            cx_str_ieq(name, CX_STR("connection")) || cx_str_ieq(name, CX_STR("date"));
 }
 
-static int push_field(cx_arena *a, cx_res_header_kv **arr, unsigned *n, unsigned *cap,
-                      cx_str name, cx_str value) {
+/* Double a field array in the arena (the old one stays there, unused). */
+static int grow_fields(cx_arena *a, cx_res_header_kv **arr, unsigned n, unsigned *cap) {
+    unsigned ncap = *cap ? *cap * 2 : 8;
+    if (ncap > 1024) return CX_ELIMIT;
+    cx_res_header_kv *na = cx_arena_alloc(a, ncap * sizeof *na);
+    if (!na) return CX_ENOMEM;
+    if (n) memcpy(na, *arr, n * sizeof *na);
+    *arr = na;
+    *cap = ncap;
+    return CX_OK;
+}
+
+static int push_field(cx_arena *a, cx_res_header_kv **arr, unsigned *n, unsigned *cap, cx_str name,
+                      cx_str value) {
     if (*n == *cap) {
-        unsigned ncap = *cap ? *cap * 2 : 8;
-        if (ncap > 1024) return CX_ELIMIT;
-        cx_res_header_kv *na = cx_arena_alloc(a, ncap * sizeof *na);
-        if (!na) return CX_ENOMEM;
-        if (*n) memcpy(na, *arr, *n * sizeof *na);
-        *arr = na;
-        *cap = ncap;
+        int rc = grow_fields(a, arr, *n, cap);
+        if (rc) return rc;
     }
     char *nm = cx_arena_strndup(a, name.ptr, name.len);
     char *vl = cx_arena_strndup(a, value.ptr, value.len);
@@ -102,8 +109,7 @@ int cx_res_header_n(cx_res *res, cx_str name, cx_str value) {
         }
         res->has_content_type = true;
     }
-    return push_field(res->arena, &res->headers, &res->num_headers, &res->cap_headers, name,
-                      value);
+    return push_field(res->arena, &res->headers, &res->num_headers, &res->cap_headers, name, value);
 }
 
 int cx_res_header(cx_res *res, const char *name, const char *value) {
@@ -115,10 +121,34 @@ cx_buf *cx_res_body(cx_res *res) {
     return &res->body;
 }
 
+/* Content-Type from cx_res_send and cx_res_sendfile: the name is known
+ * valid, so only the value is checked and copied — the path every simple
+ * response takes. */
+static int set_content_type(cx_res *res, const char *type) {
+    cx_str value = cx_str_from(type);
+    if (!valid_value(value)) return CX_EINVAL;
+    char *vl = cx_arena_strndup(res->arena, value.ptr, value.len);
+    if (!vl) return CX_ENOMEM;
+    if (res->has_content_type) {
+        for (unsigned i = 0; i < res->num_headers; i++)
+            if (cx_str_ieq(res->headers[i].name, CX_STR("content-type"))) {
+                res->headers[i].value = (cx_str){vl, value.len};
+                return CX_OK;
+            }
+    }
+    if (res->num_headers == res->cap_headers) {
+        int rc = grow_fields(res->arena, &res->headers, res->num_headers, &res->cap_headers);
+        if (rc) return rc;
+    }
+    res->headers[res->num_headers++] = (cx_res_header_kv){CX_STR("Content-Type"), {vl, value.len}};
+    res->has_content_type = true;
+    return CX_OK;
+}
+
 int cx_res_send(cx_res *res, const char *content_type, const void *body, size_t len) {
     if (res->headers_sent) return CX_ESTATE;
     if (content_type) {
-        int rc = cx_res_header_n(res, CX_STR("Content-Type"), cx_str_from(content_type));
+        int rc = set_content_type(res, content_type);
         if (rc) return rc;
     }
     cx_buf_reset(&res->body);
@@ -156,7 +186,7 @@ int cx_res_sendfile(cx_res *res, const char *content_type, int fd, off_t offset,
     if (res->headers_sent || res->streaming) return CX_ESTATE;
     if (fd < 0 || offset < 0) return CX_EINVAL;
     if (content_type) {
-        int rc = cx_res_header_n(res, CX_STR("Content-Type"), cx_str_from(content_type));
+        int rc = set_content_type(res, content_type);
         if (rc) return rc;
     }
     res->sendfile_used = true;
