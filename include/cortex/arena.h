@@ -3,8 +3,8 @@
  * Each request gets an arena; anything whose life is the request (decoded
  * strings, the JSON DOM, route parameters, header copies) is allocated from
  * it and freed in one step when the request ends. An arena grows by chained
- * blocks; cx_arena_reset() keeps the first block so that a recycled arena
- * serves the next request without touching malloc. Not thread-safe: an arena
+ * blocks; cx_arena_reset() keeps the first block (and a few spares) so that
+ * a recycled arena serves the next request without touching malloc. Not thread-safe: an arena
  * belongs to one coroutine or thread at a time. A total-size limit guards
  * against a request that would otherwise eat the machine.
  */
@@ -22,6 +22,8 @@ typedef struct cx_arena cx_arena;
 
 #define CX_ARENA_DEFAULT_BLOCK (8 * 1024)
 #define CX_ARENA_DEFAULT_LIMIT (64u * 1024 * 1024)
+/* Standard blocks a reset keeps for reuse besides the first (see arena.c). */
+#define CX_ARENA_SPARE_BLOCKS 4
 
 /* A new arena whose blocks are at least block_size bytes (0: the default)
  * and whose total may not exceed limit bytes (0: the default). NULL when out
