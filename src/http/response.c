@@ -83,50 +83,10 @@ static int push_field(cx_arena *a, cx_res_header_kv **arr, unsigned *n, unsigned
     return CX_OK;
 }
 
-int cx_res_header_n(cx_res *res, cx_str name, cx_str value) {
-    if (!valid_name(name) || !valid_value(value)) return CX_EINVAL;
-    if (res->headers_sent) return CX_ESTATE;
-    if (cx_str_ieq(name, CX_STR("content-length"))) {
-        /* Allowed only as a promise for a streamed body. */
-        int64_t v = 0;
-        if (value.len == 0 || value.len > 18) return CX_EINVAL;
-        for (size_t i = 0; i < value.len; i++) {
-            if (value.ptr[i] < '0' || value.ptr[i] > '9') return CX_EINVAL;
-            v = v * 10 + (value.ptr[i] - '0');
-        }
-        res->fixed_length = v;
-        return CX_OK;
-    }
-    if (reserved(name)) return CX_EINVAL;
-    if (cx_str_ieq(name, CX_STR("content-type"))) {
-        for (unsigned i = 0; i < res->num_headers; i++) {
-            if (cx_str_ieq(res->headers[i].name, name)) {
-                char *vl = cx_arena_strndup(res->arena, value.ptr, value.len);
-                if (!vl) return CX_ENOMEM;
-                res->headers[i].value = (cx_str){vl, value.len};
-                return CX_OK;
-            }
-        }
-        res->has_content_type = true;
-    }
-    return push_field(res->arena, &res->headers, &res->num_headers, &res->cap_headers, name, value);
-}
-
-int cx_res_header(cx_res *res, const char *name, const char *value) {
-    if (!name || !value) return CX_EINVAL;
-    return cx_res_header_n(res, cx_str_from(name), cx_str_from(value));
-}
-
-cx_buf *cx_res_body(cx_res *res) {
-    return &res->body;
-}
-
-/* Content-Type from cx_res_send and cx_res_sendfile: the name is known
- * valid, so only the value is checked and copied — the path every simple
- * response takes. */
-static int set_content_type(cx_res *res, const char *type) {
-    cx_str value = cx_str_from(type);
-    if (!valid_value(value)) return CX_EINVAL;
+/* Set Content-Type to an already validated value, replacing an earlier one.
+ * The name is a constant, so only the value is copied: this is the path
+ * every simple response takes. */
+static int put_content_type(cx_res *res, cx_str value) {
     char *vl = cx_arena_strndup(res->arena, value.ptr, value.len);
     if (!vl) return CX_ENOMEM;
     if (res->has_content_type) {
@@ -143,6 +103,40 @@ static int set_content_type(cx_res *res, const char *type) {
     res->headers[res->num_headers++] = (cx_res_header_kv){CX_STR("Content-Type"), {vl, value.len}};
     res->has_content_type = true;
     return CX_OK;
+}
+
+/* Content-Type from cx_res_send and cx_res_sendfile. */
+static int set_content_type(cx_res *res, const char *type) {
+    cx_str value = cx_str_from(type);
+    return valid_value(value) ? put_content_type(res, value) : CX_EINVAL;
+}
+
+int cx_res_header_n(cx_res *res, cx_str name, cx_str value) {
+    if (!valid_name(name) || !valid_value(value)) return CX_EINVAL;
+    if (res->headers_sent) return CX_ESTATE;
+    if (cx_str_ieq(name, CX_STR("content-length"))) {
+        /* Allowed only as a promise for a streamed body. */
+        int64_t v = 0;
+        if (value.len == 0 || value.len > 18) return CX_EINVAL;
+        for (size_t i = 0; i < value.len; i++) {
+            if (value.ptr[i] < '0' || value.ptr[i] > '9') return CX_EINVAL;
+            v = v * 10 + (value.ptr[i] - '0');
+        }
+        res->fixed_length = v;
+        return CX_OK;
+    }
+    if (reserved(name)) return CX_EINVAL;
+    if (cx_str_ieq(name, CX_STR("content-type"))) return put_content_type(res, value);
+    return push_field(res->arena, &res->headers, &res->num_headers, &res->cap_headers, name, value);
+}
+
+int cx_res_header(cx_res *res, const char *name, const char *value) {
+    if (!name || !value) return CX_EINVAL;
+    return cx_res_header_n(res, cx_str_from(name), cx_str_from(value));
+}
+
+cx_buf *cx_res_body(cx_res *res) {
+    return &res->body;
 }
 
 int cx_res_send(cx_res *res, const char *content_type, const void *body, size_t len) {
