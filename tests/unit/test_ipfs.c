@@ -1,0 +1,448 @@
+/* IPFS module: varints, multibase, CIDs, DAG-PB, UnixFS, the importer
+ * against published Kubo CIDs, the blockstore (pins, gc, damage) and cat. */
+#include <cortex/error.h>
+#include <cortex/ipfs.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "harness.h"
+
+static int parse(cx_cid *c, const char *s) {
+    return cx_cid_parse(c, s, strlen(s), NULL);
+}
+
+static const char *fmt(const cx_cid *c, char base) {
+    static char buf[CX_CID_MAX_TEXT];
+    if (cx_cid_format(c, base, buf, sizeof buf) < 0) return "(error)";
+    return buf;
+}
+
+TEST(varint_strict) {
+    uint64_t v;
+    uint8_t b[10];
+    CHECK_EQ(cx_varint_decode((const uint8_t *)"\x00", 1, &v), 1);
+    CHECK_EQ(v, 0);
+    CHECK_EQ(cx_varint_decode((const uint8_t *)"\xac\x02", 2, &v), 2);
+    CHECK_EQ(v, 300);
+    CHECK_EQ(cx_varint_decode((const uint8_t *)"\x80\x00", 2, &v), CX_EPARSE); /* padded */
+    CHECK_EQ(cx_varint_decode((const uint8_t *)"\x80", 1, &v), CX_EPARSE);     /* truncated */
+    CHECK_EQ(cx_varint_decode((const uint8_t *)"\xff\xff\xff\xff\xff\xff\xff\xff\xff\x01", 10, &v),
+             CX_EPARSE); /* > 9 bytes */
+    size_t n = cx_varint_encode((1ull << 63) - 1, b);
+    CHECK_EQ(n, 9);
+    CHECK_EQ(cx_varint_decode(b, n, &v), 9);
+    CHECK(v == (1ull << 63) - 1);
+    CHECK_EQ(cx_varint_encode(0x70, b), 1);
+}
+
+TEST(multibase_round_trips) {
+    const char *bases = "zbkf";
+    uint8_t data[40];
+    for (int i = 0; i < 40; i++) data[i] = (uint8_t)(i * 37 + 1);
+    data[0] = data[1] = 0; /* leading zeros survive the big-number bases */
+    for (const char *b = bases; *b; b++) {
+        for (size_t len = 0; len <= 40; len++) {
+            cx_buf enc = CX_BUF_INIT, dec = CX_BUF_INIT;
+            char base = 0;
+            CHECK_EQ(cx_multibase_encode(*b, data, len, &enc), 0);
+            CHECK_EQ(cx_multibase_decode(enc.data, enc.len, &dec, &base, NULL), 0);
+            CHECK_EQ(base, *b);
+            CHECK(dec.len == len && (len == 0 || memcmp(dec.data, data, len) == 0));
+            cx_buf_free(&enc);
+            cx_buf_free(&dec);
+        }
+    }
+    cx_buf out = CX_BUF_INIT;
+    const char *why = NULL;
+    CHECK_EQ(cx_multibase_decode("bmzxw6", 6, &out, NULL, &why), 0); /* "foo" */
+    CHECK_MEM(out.data, out.len, "foo");
+    cx_buf_reset(&out);
+    CHECK_EQ(cx_multibase_decode("bmzxw7", 6, &out, NULL, &why), CX_EPARSE); /* trailing bits */
+    CHECK_STR(why, "non-canonical trailing bits");
+    cx_buf_reset(&out);
+    CHECK_EQ(cx_multibase_decode("z0OIl", 5, &out, NULL, &why), CX_EPARSE);
+    CHECK_STR(why, "character outside the base's alphabet");
+    cx_buf_reset(&out);
+    CHECK_EQ(cx_multibase_decode("BMZXW6", 6, &out, NULL, NULL), 0);
+    CHECK_MEM(out.data, out.len, "foo");
+    cx_buf_reset(&out);
+    CHECK_EQ(cx_multibase_decode("f666f6f", 7, &out, NULL, NULL), 0);
+    CHECK_MEM(out.data, out.len, "foo");
+    cx_buf_reset(&out);
+    CHECK_EQ(cx_multibase_decode("xabc", 4, &out, NULL, &why), CX_EPARSE);
+    CHECK_STR(why, "unsupported multibase prefix");
+    cx_buf_free(&out);
+}
+
+TEST(cid_v0_v1_conversion) {
+    /* The CID spec's own example. */
+    cx_cid c, v1, back;
+    CHECK_EQ(parse(&c, "QmdfTbBqBPQ7VNxZEYEj14VmRuZBkqFbiwReogJgS1zR1n"), 0);
+    CHECK_EQ(c.version, 0);
+    CHECK_EQ(c.codec, CX_CODEC_DAG_PB);
+    CHECK_EQ(c.mh_code, CX_MH_SHA2_256);
+    cx_cid_to_v1(&c, &v1);
+    CHECK_STR(fmt(&v1, 0), "bafybeihdwdcefgh4dqkjv67uzcmw7ojee6xedzdetojuzjevtenxquvyku");
+    CHECK_EQ(parse(&back, "bafybeihdwdcefgh4dqkjv67uzcmw7ojee6xedzdetojuzjevtenxquvyku"), 0);
+    CHECK(cx_cid_equal(&back, &v1));
+    CHECK_STR(fmt(&c, 0), "QmdfTbBqBPQ7VNxZEYEj14VmRuZBkqFbiwReogJgS1zR1n");
+    CHECK_EQ(cx_cid_format(&c, 'b', (char[80]){0}, 80), CX_EINVAL);
+    /* base36 and base58btc forms of the same v1 parse back to it. */
+    char k[CX_CID_MAX_TEXT], z[CX_CID_MAX_TEXT];
+    CHECK(cx_cid_format(&v1, 'k', k, sizeof k) > 0);
+    CHECK(cx_cid_format(&v1, 'z', z, sizeof z) > 0);
+    CHECK_EQ(parse(&back, k), 0);
+    CHECK(cx_cid_equal(&back, &v1));
+    CHECK_EQ(parse(&back, z), 0);
+    CHECK(cx_cid_equal(&back, &v1));
+    size_t mhlen;
+    const uint8_t *mh = cx_cid_multihash(&v1, &mhlen);
+    CHECK_EQ(mhlen, 34);
+    CHECK(mh[0] == 0x12 && mh[1] == 0x20);
+}
+
+TEST(cid_rejects_with_reasons) {
+    cx_cid c;
+    const char *why = NULL;
+    CHECK_EQ(cx_cid_parse(&c, "", 0, &why), CX_EPARSE);
+    CHECK_EQ(cx_cid_parse(&c, "QmdfTbBqBPQ7VNxZEYEj14VmRuZBkqFbiwReogJgS1zR1", 45, &why),
+             CX_EPARSE);
+    /* a v1 with a truncated digest */
+    CHECK_EQ(parse(&c, "bafybeihdwdcefgh4dqkjv67uzcmw7ojee6xedzdetojuzjevtenxquvyk"), CX_EPARSE);
+    why = NULL;
+    CHECK_EQ(
+        cx_cid_parse(&c, "bafybeihdwdcefgh4dqkjv67uzcmw7ojee6xedzdetojuzjevtenxquvy", 57, &why),
+        CX_EPARSE);
+    CHECK(why != NULL);
+    /* version 2 */
+    uint8_t v2[] = {0x02, 0x55, 0x12, 0x20};
+    CHECK_EQ(cx_cid_read(&c, v2, sizeof v2, &why), CX_EPARSE);
+    CHECK_STR(why, "unknown CID version");
+    /* sha2-256 with the wrong digest length */
+    uint8_t bad[] = {0x01, 0x55, 0x12, 0x10, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16};
+    CHECK_EQ(cx_cid_read(&c, bad, sizeof bad, &why), CX_EPARSE);
+    CHECK_STR(why, "sha2-256 digest must be 32 bytes");
+    /* identity CIDs carry their data */
+    CHECK_EQ(cx_cid_of(&c, 1, CX_CODEC_RAW, CX_MH_IDENTITY, "hi", 2), 0);
+    CHECK_EQ(cx_cid_verify(&c, "hi", 2), 0);
+    CHECK_EQ(cx_cid_verify(&c, "ho", 2), CX_EIO);
+    cx_cid back;
+    CHECK_EQ(parse(&back, fmt(&c, 0)), 0);
+    CHECK(cx_cid_equal(&back, &c));
+    /* A bare multihash in base32 is not a CID. */
+    CHECK_EQ(cx_cid_parse(&c, "bciqdi", 6, &why), CX_EPARSE);
+}
+
+/* hello world\n as Kubo stores it: one UnixFS File leaf. */
+static const uint8_t HELLO_BLOCK[] = {0x0a, 0x12, 0x08, 0x02, 0x12, 0x0c, 'h', 'e',  'l',  'l',
+                                      'o',  ' ',  'w',  'o',  'r',  'l',  'd', '\n', 0x18, 0x0c};
+
+TEST(dagpb_decodes_kubo_leaf) {
+    cx_dagpb_node n;
+    CHECK_EQ(cx_dagpb_decode(&n, HELLO_BLOCK, sizeof HELLO_BLOCK, NULL, NULL), 0);
+    CHECK(n.has_data);
+    CHECK_EQ(n.nlinks, 0);
+    cx_unixfs u;
+    CHECK_EQ(cx_unixfs_decode(&u, n.data, n.data_len, NULL), 0);
+    CHECK_EQ(u.type, CX_UNIXFS_FILE);
+    CHECK_MEM(u.data, u.data_len, "hello world\n");
+    CHECK_EQ(u.filesize, 12);
+    cx_cid c;
+    cx_cid_of(&c, 0, CX_CODEC_DAG_PB, CX_MH_SHA2_256, HELLO_BLOCK, sizeof HELLO_BLOCK);
+    CHECK_STR(fmt(&c, 0), "QmT78zSuBmuS4z925WZfrqQ1qHaJ56DQaTfyMUF7F8ff5o");
+}
+
+TEST(dagpb_writer_and_strict_reader) {
+    cx_cid child;
+    parse(&child, "QmT78zSuBmuS4z925WZfrqQ1qHaJ56DQaTfyMUF7F8ff5o");
+    cx_buf b = CX_BUF_INIT;
+    CHECK_EQ(cx_dagpb_put_link(&b, &child, "a", 1, 20), 0);
+    size_t end1 = b.len;
+    CHECK_EQ(cx_dagpb_put_link(&b, &child, "", 0, 20), 0);
+    size_t end2 = b.len;
+    CHECK_EQ(cx_dagpb_put_data(&b, (const uint8_t *)"\x08\x01", 2), 0);
+    cx_dagpb_node n;
+    CHECK_EQ(cx_dagpb_decode(&n, (const uint8_t *)b.data, b.len, NULL, NULL), 0);
+    CHECK_EQ(n.nlinks, 2);
+    size_t pos = 0;
+    cx_dagpb_link l;
+    CHECK_EQ(cx_dagpb_link_next(&n, &pos, &l), 1);
+    CHECK(cx_cid_equal(&l.cid, &child));
+    CHECK_MEM(l.name, l.name_len, "a");
+    CHECK_EQ(l.tsize, 20);
+    CHECK_EQ(cx_dagpb_link_next(&n, &pos, &l), 1);
+    CHECK(l.name != NULL && l.name_len == 0);
+    CHECK_EQ(cx_dagpb_link_next(&n, &pos, &l), 0);
+
+    const char *why = NULL;
+    /* Data before links: not canonical. */
+    cx_buf r = CX_BUF_INIT;
+    cx_dagpb_put_data(&r, (const uint8_t *)"\x08\x01", 2);
+    cx_dagpb_put_link(&r, &child, "a", 1, 20);
+    CHECK_EQ(cx_dagpb_decode(&n, (const uint8_t *)r.data, r.len, NULL, &why), CX_EPARSE);
+    CHECK_STR(why, "fields after Data");
+    /* Unknown field 3. */
+    CHECK_EQ(cx_dagpb_decode(&n, (const uint8_t *)"\x1a\x00", 2, NULL, &why), CX_EPARSE);
+    CHECK_STR(why, "unknown field in node");
+    /* Link fields out of order: Name before Hash. */
+    uint8_t ooo[64] = {0x12, 0, 0x12, 0x01, 'a', 0x0a, 34};
+    memcpy(ooo + 7, child.bytes, 34);
+    ooo[1] = 5 + 34;
+    CHECK_EQ(cx_dagpb_decode(&n, ooo, 7 + 34, NULL, &why), CX_EPARSE);
+    CHECK_STR(why, "link fields out of order or repeated");
+    /* Link without Hash. */
+    CHECK_EQ(cx_dagpb_decode(&n, (const uint8_t *)"\x12\x02\x18\x01", 4, NULL, &why), CX_EPARSE);
+    CHECK_STR(why, "link without Hash");
+    /* Hash that is not a CID. */
+    CHECK_EQ(cx_dagpb_decode(&n, (const uint8_t *)"\x12\x03\x0a\x01\x05", 5, NULL, &why),
+             CX_EPARSE);
+    CHECK_STR(why, "link Hash is not a valid CID");
+    /* Truncation fails cleanly, except at a field boundary (a shorter node). */
+    for (size_t i = 0; i < b.len; i++)
+        CHECK((cx_dagpb_decode(&n, (const uint8_t *)b.data, i, NULL, NULL) != 0) ==
+              (i != 0 && i != end1 && i != end2));
+    /* Data twice. */
+    CHECK_EQ(cx_dagpb_decode(&n, (const uint8_t *)"\x0a\x00\x0a\x00", 4, NULL, &why), CX_EPARSE);
+    /* Wrong wire type for Data. */
+    CHECK_EQ(cx_dagpb_decode(&n, (const uint8_t *)"\x08\x00", 2, NULL, &why), CX_EPARSE);
+    /* Empty node is valid. */
+    CHECK_EQ(cx_dagpb_decode(&n, (const uint8_t *)"", 0, NULL, NULL), 0);
+    cx_dagpb_limits lim;
+    cx_dagpb_limits_default(&lim);
+    lim.max_links = 1;
+    CHECK_EQ(cx_dagpb_decode(&n, (const uint8_t *)b.data, b.len, &lim, NULL), CX_ELIMIT);
+    cx_buf_free(&b);
+    cx_buf_free(&r);
+}
+
+TEST(unixfs_blocksizes) {
+    uint64_t sizes[] = {262144, 262144, 1};
+    cx_buf b = CX_BUF_INIT;
+    CHECK_EQ(cx_unixfs_encode(&b, CX_UNIXFS_FILE, NULL, 0, true, 524289, sizes, 3), 0);
+    cx_unixfs u;
+    CHECK_EQ(cx_unixfs_decode(&u, (const uint8_t *)b.data, b.len, NULL), 0);
+    CHECK_EQ(u.nblocksizes, 3);
+    size_t pos = 0;
+    uint64_t v, sum = 0;
+    int n = 0;
+    while (cx_unixfs_blocksize_next(&u, &pos, &v)) sum += v, n++;
+    CHECK_EQ(n, 3);
+    CHECK_EQ(sum, 524289);
+    /* packed form: field 4, wire type 2 */
+    const uint8_t packed[] = {0x08, 0x02, 0x22, 0x02, 0x05, 0x07};
+    CHECK_EQ(cx_unixfs_decode(&u, packed, sizeof packed, NULL), 0);
+    pos = 0;
+    sum = 0;
+    while (cx_unixfs_blocksize_next(&u, &pos, &v)) sum += v;
+    CHECK_EQ(sum, 12);
+    const char *why;
+    CHECK_EQ(cx_unixfs_decode(&u, (const uint8_t *)"\x08\x02\x08\x02", 4, &why), CX_EPARSE);
+    CHECK_EQ(cx_unixfs_decode(&u, (const uint8_t *)"\x18\x00", 2, &why), CX_EPARSE);
+    CHECK_STR(why, "UnixFS data without Type");
+    CHECK_EQ(cx_unixfs_decode(&u, (const uint8_t *)"\x08\x09", 2, &why), CX_EPARSE);
+    cx_buf_free(&b);
+}
+
+static int add_bytes(cx_blockstore *bs, const cx_import_options *o, const void *p, size_t n,
+                     cx_cid *root) {
+    cx_importer *im;
+    int rc = cx_importer_new(&im, o, NULL, NULL);
+    if (bs) {
+        cx_importer_free(im);
+        FILE *f = tmpfile();
+        fwrite(p, 1, n, f);
+        fflush(f);
+        rewind(f);
+        rc = cx_ipfs_add_fd(bs, fileno(f), o, root, NULL);
+        fclose(f);
+        if (!rc && o->pin) rc = cx_blockstore_pin(bs, root, CX_PIN_RECURSIVE);
+        return rc;
+    }
+    if (rc) return rc;
+    /* Feed in odd pieces to exercise the chunk buffer. */
+    const uint8_t *b = p;
+    size_t off = 0, step = 1;
+    while (!rc && off < n) {
+        size_t k = n - off < step ? n - off : step;
+        rc = cx_importer_write(im, b + off, k);
+        off += k;
+        step = step * 3 + 1;
+    }
+    if (!rc) rc = cx_importer_finish(im, root, NULL);
+    cx_importer_free(im);
+    return rc;
+}
+
+TEST(importer_published_cids) {
+    cx_import_options o;
+    cx_import_options_default(&o);
+    cx_cid c;
+    CHECK_EQ(add_bytes(NULL, &o, "hello world\n", 12, &c), 0);
+    CHECK_STR(fmt(&c, 0), "QmT78zSuBmuS4z925WZfrqQ1qHaJ56DQaTfyMUF7F8ff5o");
+    CHECK_EQ(add_bytes(NULL, &o, "", 0, &c), 0);
+    CHECK_STR(fmt(&c, 0), "QmbFMke1KXqnYyBBWxB74N4c5SBnJMVAiMNRcGu6x1AwQH");
+    o.cid_version = 1;
+    CHECK_EQ(add_bytes(NULL, &o, "hello world\n", 12, &c), 0);
+    CHECK_STR(fmt(&c, 0), "bafkreifjjcie6lypi6ny7amxnfftagclbuxndqonfipmb64f2km2devei4");
+    CHECK_EQ(add_bytes(NULL, &o, "", 0, &c), 0);
+    CHECK_STR(fmt(&c, 0), "bafkreihdwdcefgh4dqkjv67uzcmw7ojee6xedzdetojuzjevtenxquvyku");
+    /* Raw leaves under v0: a one-chunk file is its raw leaf, as in Kubo. */
+    o.cid_version = 0;
+    o.raw_leaves = 1;
+    CHECK_EQ(add_bytes(NULL, &o, "hello world\n", 12, &c), 0);
+    CHECK_STR(fmt(&c, 0), "bafkreifjjcie6lypi6ny7amxnfftagclbuxndqonfipmb64f2km2devei4");
+    cx_ipfs_dirent none[1];
+    CHECK_EQ(cx_ipfs_make_dir(NULL, 0, none, 0, NULL, NULL, &c, NULL), 0);
+    CHECK_STR(fmt(&c, 0), "QmUNLLsPACCz1vLxQVkXqqLX5R1X345qqfHbsf67hvA3Nn");
+    cx_import_options bad = o;
+    cx_importer *im;
+    bad.chunk_size = 0;
+    CHECK_EQ(cx_importer_new(&im, &bad, NULL, NULL), CX_EINVAL);
+    bad = o;
+    bad.cid_version = 2;
+    CHECK_EQ(cx_importer_new(&im, &bad, NULL, NULL), CX_EINVAL);
+}
+
+/* The blockstore in a fresh temporary directory. */
+static cx_blockstore *temp_store(char *dir) {
+    strcpy(dir, "/tmp/cx-ipfs-unit-XXXXXX");
+    if (!mkdtemp(dir)) return NULL;
+    cx_blockstore_options o;
+    cx_blockstore_options_default(&o);
+    o.path = dir;
+    cx_blockstore *bs = NULL;
+    return cx_blockstore_open(&bs, &o) == 0 ? bs : NULL;
+}
+
+static void rm_rf(const char *dir) {
+    char cmd[256];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    if (system(cmd)) fprintf(stderr, "could not remove %s\n", dir);
+}
+
+static int collect(void *arg, const void *p, size_t n) {
+    return cx_buf_append(arg, p, n);
+}
+
+TEST(blockstore_put_get_verify) {
+    char dir[64];
+    cx_blockstore *bs = temp_store(dir);
+    CHECK(bs != NULL);
+    if (!bs) return;
+    cx_cid c, other;
+    cx_cid_of(&c, 1, CX_CODEC_RAW, CX_MH_SHA2_256, "abc", 3);
+    cx_cid_of(&other, 1, CX_CODEC_RAW, CX_MH_SHA2_256, "abd", 3);
+    CHECK_EQ(cx_blockstore_put(bs, &c, "abd", 3), CX_EIO); /* wrong bytes refused */
+    CHECK_EQ(cx_blockstore_has(bs, &c), 0);
+    CHECK_EQ(cx_blockstore_put(bs, &c, "abc", 3), 0);
+    CHECK_EQ(cx_blockstore_has(bs, &c), 1);
+    cx_buf b = CX_BUF_INIT;
+    CHECK_EQ(cx_blockstore_get(bs, &c, &b), 0);
+    CHECK_MEM(b.data, b.len, "abc");
+    CHECK_EQ(cx_blockstore_get(bs, &other, &b), CX_ENOTFOUND);
+    /* Damage the stored file: the block is never returned. */
+    char cmd[512];
+    snprintf(cmd, sizeof cmd, "for f in %s/blocks/*/*.data; do printf xyz > $f; done", dir);
+    CHECK_EQ(system(cmd), 0);
+    CHECK_EQ(cx_blockstore_get(bs, &c, &b), CX_EIO);
+    CHECK_EQ(b.len, 0);
+    CHECK_EQ(cx_blockstore_delete(bs, &c), 0);
+    CHECK_EQ(cx_blockstore_delete(bs, &c), CX_ENOTFOUND);
+    cx_buf_free(&b);
+    cx_blockstore_close(bs);
+    rm_rf(dir);
+}
+
+TEST(pins_and_gc) {
+    char dir[64];
+    cx_blockstore *bs = temp_store(dir);
+    CHECK(bs != NULL);
+    if (!bs) return;
+    cx_import_options o;
+    cx_import_options_default(&o);
+    o.chunk_size = 1000;
+    o.pin = false;
+    size_t n = 200000; /* 200 leaves: two levels */
+    uint8_t *data = malloc(n);
+    for (size_t i = 0; i < n; i++) data[i] = (uint8_t)(i * 7 + i / 1000);
+    cx_cid a, b2, raw;
+    CHECK_EQ(add_bytes(bs, &o, data, n, &a), 0);
+    CHECK_EQ(add_bytes(bs, &o, data, 5000, &b2), 0);
+    cx_cid_of(&raw, 1, CX_CODEC_RAW, CX_MH_SHA2_256, "direct", 6);
+    CHECK_EQ(cx_blockstore_put(bs, &raw, "direct", 6), 0);
+    CHECK_EQ(cx_blockstore_pin(bs, &a, CX_PIN_RECURSIVE), 0);
+    CHECK_EQ(cx_blockstore_pin(bs, &raw, CX_PIN_DIRECT), 0);
+    CHECK_EQ(cx_blockstore_pinned(bs, &a), CX_PIN_RECURSIVE);
+    CHECK_EQ(cx_blockstore_pinned(bs, &raw), CX_PIN_DIRECT);
+    CHECK_EQ(cx_blockstore_pinned(bs, &b2), 0);
+    size_t removed = 99;
+    CHECK_EQ(cx_blockstore_gc(bs, &removed), 0);
+    /* b2's root (a 5-link parent) goes; its leaves are shared with a. */
+    CHECK_EQ(removed, 1);
+    CHECK_EQ(cx_blockstore_has(bs, &b2), 0);
+    cx_buf out = CX_BUF_INIT;
+    CHECK_EQ(cx_ipfs_cat(bs, &a, 0, UINT64_MAX, collect, &out), 0);
+    CHECK(out.len == n && memcmp(out.data, data, n) == 0);
+    /* Ranges, across leaf boundaries. */
+    cx_buf_reset(&out);
+    CHECK_EQ(cx_ipfs_cat(bs, &a, 999, 1002, collect, &out), 0);
+    CHECK(out.len == 1002 && memcmp(out.data, data + 999, 1002) == 0);
+    cx_buf_reset(&out);
+    CHECK_EQ(cx_ipfs_cat(bs, &a, n - 1, 100, collect, &out), 0);
+    CHECK(out.len == 1 && (uint8_t)out.data[0] == data[n - 1]);
+    cx_ipfs_stat st;
+    CHECK_EQ(cx_ipfs_stat_node(bs, &a, &st), 0);
+    CHECK_EQ(st.size, n);
+    CHECK_EQ(st.type, CX_UNIXFS_FILE);
+    /* Unpin everything: all blocks go. */
+    CHECK_EQ(cx_blockstore_unpin(bs, &a, CX_PIN_RECURSIVE), 0);
+    CHECK_EQ(cx_blockstore_unpin(bs, &a, CX_PIN_RECURSIVE), CX_ENOTFOUND);
+    CHECK_EQ(cx_blockstore_unpin(bs, &raw, CX_PIN_DIRECT), 0);
+    CHECK_EQ(cx_blockstore_gc(bs, &removed), 0);
+    CHECK_EQ(removed, 200 + 2 + 1 + 1); /* leaves, two parents, the root, the raw block */
+    CHECK_EQ(cx_ipfs_cat(bs, &a, 0, UINT64_MAX, collect, &out), CX_ENOTFOUND);
+    /* A recursive pin needs the whole DAG. */
+    CHECK_EQ(cx_blockstore_pin(bs, &a, CX_PIN_RECURSIVE), CX_ENOTFOUND);
+    free(data);
+    cx_buf_free(&out);
+    cx_blockstore_close(bs);
+    rm_rf(dir);
+}
+
+TEST(directories_resolve) {
+    char dir[64], src[96];
+    cx_blockstore *bs = temp_store(dir);
+    CHECK(bs != NULL);
+    if (!bs) return;
+    snprintf(src, sizeof src, "%s-src", dir);
+    char cmd[512];
+    snprintf(cmd, sizeof cmd,
+             "mkdir -p %s/sub && printf 'hello world\\n' > %s/sub/hi.txt && printf x > %s/.hidden "
+             "&& printf abc > %s/b",
+             src, src, src, src);
+    CHECK_EQ(system(cmd), 0);
+    cx_import_options o;
+    cx_import_options_default(&o);
+    cx_cid root, hi, roots[4];
+    size_t nroots = 0;
+    CHECK_EQ(cx_ipfs_add_path(bs, src, &o, &root, NULL), 0);
+    CHECK_EQ(cx_ipfs_resolve(bs, &root, "sub/hi.txt", &hi, roots, 4, &nroots), 0);
+    CHECK_STR(fmt(&hi, 0), "QmT78zSuBmuS4z925WZfrqQ1qHaJ56DQaTfyMUF7F8ff5o");
+    CHECK_EQ(nroots, 3);
+    CHECK(cx_cid_equal(&roots[0], &root));
+    CHECK_EQ(cx_ipfs_resolve(bs, &root, ".hidden", &hi, NULL, 0, NULL), CX_ENOTFOUND);
+    CHECK_EQ(cx_ipfs_resolve(bs, &root, "b/c", &hi, NULL, 0, NULL), CX_ENOTFOUND);
+    cx_ipfs_stat st;
+    CHECK_EQ(cx_ipfs_stat_node(bs, &root, &st), 0);
+    CHECK_EQ(st.type, CX_UNIXFS_DIRECTORY);
+    CHECK_EQ(cx_blockstore_pinned(bs, &root), CX_PIN_RECURSIVE);
+    cx_buf out = CX_BUF_INIT;
+    CHECK_EQ(cx_ipfs_cat(bs, &root, 0, UINT64_MAX, collect, &out), CX_EINVAL); /* a directory */
+    cx_buf_free(&out);
+    cx_blockstore_close(bs);
+    rm_rf(dir);
+    rm_rf(src);
+}
+
+TEST_MAIN()
