@@ -1,0 +1,563 @@
+/* web3: Keccak, hex, RLP, EIP-55, ABI, keys, transactions, EIP-191/712 and
+ * JSON-RPC framing against published vectors (Keccak reference values, the
+ * RLP wiki, EIP-55, the Solidity ABI spec, EIP-155, EIP-712). */
+#include <string.h>
+#include <cortex/abi.h>
+#include <cortex/error.h>
+#include <cortex/json.h>
+#include <cortex/rlp.h>
+#include <cortex/web3.h>
+#include "harness.h"
+
+static const char *hexs(const void *p, size_t n) {
+    static char buf[4096];
+    cx_hex_format(buf, p, n < 2000 ? n : 2000);
+    return buf;
+}
+
+static size_t unhex(const char *s, uint8_t *out, size_t cap) {
+    size_t n = 0;
+    int rc = cx_hex_decode(s, strlen(s), CX_HEX_PREFIX, out, cap, &n);
+    return rc ? (size_t)-1 : n;
+}
+
+TEST(keccak_vectors) {
+    uint8_t h[32];
+    cx_keccak256("", 0, h);
+    CHECK_STR(hexs(h, 32), "0xc5d2460186f7233c927e7db2dcc703c0e500b653ca82273b7bfad8045d85a470");
+    cx_keccak256("abc", 3, h);
+    CHECK_STR(hexs(h, 32), "0x4e03657aea45a94fc7d47ba826c8d667c0d1e6e33a64a036ec44f58fa12d6c45");
+    const char *fox = "The quick brown fox jumps over the lazy dog";
+    cx_keccak256(fox, strlen(fox), h);
+    CHECK_STR(hexs(h, 32), "0x4d741b6f1eb29cb2a9b9911c82f56fa8d73b04959d3d9d222895df6c0b28aa15");
+}
+
+TEST(keccak_streaming_matches_oneshot) {
+    uint8_t data[700], a[32], b[32];
+    for (size_t i = 0; i < sizeof data; i++) data[i] = (uint8_t)(i * 7 + 3);
+    for (size_t len = 0; len <= sizeof data; len += 17) {
+        cx_keccak256(data, len, a);
+        for (size_t split = 0; split <= len; split += 45) {
+            cx_keccak256_ctx c;
+            cx_keccak256_init(&c);
+            cx_keccak256_update(&c, data, split);
+            cx_keccak256_update(&c, data + split, len - split);
+            cx_keccak256_final(&c, b);
+            CHECK(memcmp(a, b, 32) == 0);
+        }
+    }
+    /* Exactly one rate block (136) and one byte less: padding edge cases. */
+    cx_keccak256(data, 136, a);
+    cx_keccak256(data, 135, b);
+    CHECK(memcmp(a, b, 32) != 0);
+}
+
+TEST(hex_strict) {
+    uint8_t out[8];
+    size_t n;
+    CHECK_EQ(cx_hex_decode("0x", 2, CX_HEX_PREFIX, out, 8, &n), 0);
+    CHECK_EQ(n, 0);
+    CHECK_EQ(cx_hex_decode("0xAbCd", 6, CX_HEX_PREFIX, out, 8, &n), 0);
+    CHECK_EQ(n, 2);
+    CHECK_EQ(out[0], 0xab);
+    CHECK_EQ(cx_hex_decode("0xabc", 5, CX_HEX_PREFIX, out, 8, &n), CX_EPARSE);
+    CHECK_EQ(cx_hex_decode("abcd", 4, CX_HEX_PREFIX, out, 8, &n), CX_EPARSE);
+    CHECK_EQ(cx_hex_decode("0Xab", 4, CX_HEX_PREFIX, out, 8, &n), CX_EPARSE);
+    CHECK_EQ(cx_hex_decode("0xgg", 4, CX_HEX_PREFIX, out, 8, &n), CX_EPARSE);
+    CHECK_EQ(cx_hex_decode("abcd", 4, 0, out, 1, &n), CX_ELIMIT);
+    CHECK_STR(cx_hex_problem("0x123", 5, CX_HEX_PREFIX), "odd number of hex digits");
+    CHECK(cx_hex_problem("0x12", 4, CX_HEX_PREFIX) == NULL);
+}
+
+TEST(u256_parse_print) {
+    cx_u256 v;
+    char d[80];
+    const char *max =
+        "115792089237316195423570985008687907853269984665640564039457584007913129639935";
+    CHECK_EQ(cx_u256_parse(max, strlen(max), &v), 0);
+    cx_u256_to_dec(&v, d);
+    CHECK_STR(d, max);
+    CHECK_EQ(cx_u256_parse(
+                 "115792089237316195423570985008687907853269984665640564039457584007913129639936",
+                 78, &v),
+             CX_ERANGE);
+    CHECK_EQ(cx_u256_parse("0x00ff", 6, &v), 0);
+    cx_u256_to_dec(&v, d);
+    CHECK_STR(d, "255");
+    CHECK_EQ(cx_u256_parse("12a", 3, &v), CX_EPARSE);
+    CHECK_EQ(cx_u256_parse("", 0, &v), CX_EPARSE);
+    CHECK_EQ(cx_u256_parse("0x", 2, &v), CX_EPARSE);
+}
+
+TEST(eip55) {
+    static const char *addrs[] = {
+        "0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed", "0xfB6916095ca1df60bB79Ce92cE3Ea74c37c5d359",
+        "0xdbF03B407c01E7cD3CBea99509d93f8DDDC8C6FB", "0xD1220A0cf47c7B9Be7A2E6BA89F429762e7b9aDb"};
+    for (size_t i = 0; i < 4; i++) {
+        uint8_t a[20];
+        char s[43];
+        CHECK_EQ(cx_eth_address_parse(addrs[i], 42, a), 0);
+        cx_eth_address_format(a, s);
+        CHECK_STR(s, addrs[i]);
+    }
+    uint8_t a[20];
+    CHECK_EQ(cx_eth_address_parse("0x5aaeb6053f3e94c9b9a09f33669435e7ef1beaed", 42, a), 0);
+    CHECK_EQ(cx_eth_address_parse("0x5AAEB6053F3E94C9B9A09F33669435E7EF1BEAED", 42, a), 0);
+    CHECK_EQ(cx_eth_address_parse("0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAeD", 42, a), CX_EPARSE);
+    CHECK_EQ(cx_eth_address_parse("0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeA", 40, a), CX_EPARSE);
+}
+
+/* ---- RLP ---------------------------------------------------------------- */
+
+static const char *rlp_roundtrip(cx_arena *a, const char *hex) {
+    uint8_t in[512];
+    size_t n = unhex(hex, in, sizeof in);
+    if (n == (size_t)-1) return "bad test vector";
+    const cx_rlp_item *it;
+    if (cx_rlp_decode(a, in, n, NULL, &it, NULL)) return "decode failed";
+    cx_buf b = CX_BUF_INIT;
+    cx_rlp_encode(&b, it);
+    static char out[1100];
+    cx_hex_format(out, b.data, b.len);
+    cx_buf_free(&b);
+    return out;
+}
+
+TEST(rlp_vectors) {
+    cx_arena *a = cx_arena_new(0, 0);
+    cx_buf b = CX_BUF_INIT;
+    cx_rlp_put_bytes(&b, "dog", 3);
+    CHECK_STR(hexs(b.data, b.len), "0x83646f67");
+    cx_buf_reset(&b);
+    cx_rlp_put_bytes(&b, "", 0);
+    CHECK_STR(hexs(b.data, b.len), "0x80");
+    cx_buf_reset(&b);
+    cx_rlp_put_bytes(&b, "\x00", 1);
+    CHECK_STR(hexs(b.data, b.len), "0x00");
+    cx_buf_reset(&b);
+    cx_rlp_put_bytes(&b, "\x04\x00", 2);
+    CHECK_STR(hexs(b.data, b.len), "0x820400");
+    cx_buf_reset(&b);
+    const char *lorem = "Lorem ipsum dolor sit amet, consectetur adipisicing elit";
+    cx_rlp_put_bytes(&b, lorem, strlen(lorem));
+    CHECK_EQ(b.len, 58);
+    CHECK_EQ((uint8_t)b.data[0], 0xb8);
+    CHECK_EQ((uint8_t)b.data[1], 0x38);
+    cx_buf_free(&b);
+    CHECK_STR(rlp_roundtrip(a, "0xc88363617483646f67"), "0xc88363617483646f67");
+    CHECK_STR(rlp_roundtrip(a, "0xc7c0c1c0c3c0c1c0"), "0xc7c0c1c0c3c0c1c0");
+    CHECK_STR(rlp_roundtrip(a, "0xc0"), "0xc0");
+    CHECK_STR(rlp_roundtrip(a, "0x7f"), "0x7f");
+    cx_arena_free(a);
+}
+
+static int rlp_err(cx_arena *a, const char *hex, const char *needle) {
+    uint8_t in[512];
+    size_t n = unhex(hex, in, sizeof in);
+    if (n == (size_t)-1) return -2; /* a broken test vector */
+    const cx_rlp_item *it;
+    cx_rlp_error e = {0};
+    int rc = cx_rlp_decode(a, in, n, NULL, &it, &e);
+    if (!strstr(e.message, needle)) {
+        fprintf(stderr, "  %s: message '%s' lacks '%s'\n", hex, e.message, needle);
+        return 0;
+    }
+    return rc;
+}
+
+TEST(rlp_strict) {
+    cx_arena *a = cx_arena_new(0, 0);
+    CHECK_EQ(rlp_err(a, "0x8105", "non-canonical: single byte"), CX_EPARSE);
+    CHECK_EQ(rlp_err(a, "0xb80100", "non-canonical: long form"), CX_EPARSE);
+    CHECK_EQ(rlp_err(a, "0xb9000100", "leading zero"), CX_EPARSE);
+    CHECK_EQ(rlp_err(a, "0xf801c0", "non-canonical: long form"), CX_EPARSE);
+    CHECK_EQ(rlp_err(a, "0x83aabb", "truncated"), CX_EPARSE);
+    CHECK_EQ(rlp_err(a, "0xb8", "truncated"), CX_EPARSE);
+    CHECK_EQ(rlp_err(a, "0x", "truncated"), CX_EPARSE);
+    CHECK_EQ(rlp_err(a, "0xbfffffffffffffffff", "oversized"), CX_EPARSE);
+    CHECK_EQ(rlp_err(a, "0xc0c0", "trailing"), CX_EPARSE);
+    CHECK_EQ(rlp_err(a, "0xc2c3c0", "truncated"), CX_EPARSE);
+    /* Depth limit: 12 lists, each holding the next (byte i = 0xc0 + 11 - i). */
+    const cx_rlp_item *it;
+    cx_rlp_limits lim = {.max_depth = 10, .max_items = 0};
+    cx_rlp_error e;
+    uint8_t nest[12];
+    for (int i = 0; i < 12; i++) nest[i] = (uint8_t)(0xc0 + (11 - i));
+    CHECK_EQ(cx_rlp_decode(a, nest, 12, NULL, &it, &e), 0);
+    CHECK_EQ(cx_rlp_decode(a, nest, 12, &lim, &it, &e), CX_EDEPTH);
+    cx_arena_free(a);
+}
+
+/* ---- ABI ---------------------------------------------------------------- */
+
+static const char *encode_args(cx_arena *a, const char *sig, int argc, const char **argv) {
+    cx_abi_sig s;
+    cx_abi_error e;
+    if (cx_abi_sig_parse(a, sig, strlen(sig), NULL, &s, &e)) return cx_arena_strdup(a, e.message);
+    cx_abi_value *items = cx_arena_calloc(a, sizeof *items * (size_t)(argc + 1));
+    for (int i = 0; i < argc; i++) {
+        const cx_abi_value *v;
+        if (cx_abi_parse_value(a, s.inputs->fields[i], argv[i], strlen(argv[i]), &v, &e))
+            return cx_arena_strdup(a, e.message);
+        items[i] = *v;
+    }
+    cx_abi_value t = {.type = s.inputs, .items = items, .count = (size_t)argc};
+    cx_buf b = CX_BUF_INIT;
+    cx_buf_append(&b, s.selector, 4);
+    cx_abi_encode(&b, &t, &e);
+    char *out = cx_arena_alloc(a, 2 * b.len + 3);
+    cx_hex_format(out, b.data, b.len);
+    cx_buf_free(&b);
+    return out;
+}
+
+TEST(abi_spec_examples) {
+    cx_arena *a = cx_arena_new(0, 0);
+    const char *baz[] = {"69", "true"};
+    CHECK_STR(encode_args(a, "baz(uint32,bool)", 2, baz),
+              "0xcdcd77c0"
+              "0000000000000000000000000000000000000000000000000000000000000045"
+              "0000000000000000000000000000000000000000000000000000000000000001");
+    const char *sam[] = {"0x64617665", "true", "[1,2,3]"};
+    CHECK_STR(encode_args(a, "sam(bytes,bool,uint256[])", 3, sam),
+              "0xa5643bf2"
+              "0000000000000000000000000000000000000000000000000000000000000060"
+              "0000000000000000000000000000000000000000000000000000000000000001"
+              "00000000000000000000000000000000000000000000000000000000000000a0"
+              "0000000000000000000000000000000000000000000000000000000000000004"
+              "6461766500000000000000000000000000000000000000000000000000000000"
+              "0000000000000000000000000000000000000000000000000000000000000003"
+              "0000000000000000000000000000000000000000000000000000000000000001"
+              "0000000000000000000000000000000000000000000000000000000000000002"
+              "0000000000000000000000000000000000000000000000000000000000000003");
+    const char *f[] = {"0x123", "[0x456,0x789]", "0x31323334353637383930",
+                       "0x48656c6c6f2c20776f726c6421"};
+    CHECK_STR(encode_args(a, "f(uint256,uint32[],bytes10,bytes)", 4, f) + 2 + 8, /* skip selector */
+              "0000000000000000000000000000000000000000000000000000000000000123"
+              "0000000000000000000000000000000000000000000000000000000000000080"
+              "3132333435363738393000000000000000000000000000000000000000000000"
+              "00000000000000000000000000000000000000000000000000000000000000e0"
+              "0000000000000000000000000000000000000000000000000000000000000002"
+              "0000000000000000000000000000000000000000000000000000000000000456"
+              "0000000000000000000000000000000000000000000000000000000000000789"
+              "000000000000000000000000000000000000000000000000000000000000000d"
+              "48656c6c6f2c20776f726c642100000000000000000000000000000000000000");
+    cx_arena_free(a);
+}
+
+TEST(abi_sig_parse) {
+    cx_arena *a = cx_arena_new(0, 0);
+    cx_abi_sig s;
+    cx_abi_error e;
+    CHECK_EQ(cx_abi_sig_parse(a, "transfer(address to, uint amount)", 33, NULL, &s, &e), 0);
+    CHECK_STR(s.canonical, "transfer(address,uint256)");
+    CHECK_STR(hexs(s.selector, 4), "0xa9059cbb");
+    CHECK_EQ(cx_abi_sig_parse(a, "Transfer(address indexed from,address indexed to,uint256 value)",
+                              63, NULL, &s, &e),
+             0);
+    CHECK_STR(hexs(s.topic, 32),
+              "0xddf252ad1be2c89b69c2b068fc378daa952ba7f163c4a11628f55a4df523b3ef");
+    CHECK(s.inputs->fields[0]->indexed && !s.inputs->fields[2]->indexed);
+    CHECK_EQ(
+        cx_abi_sig_parse(a, "f((uint8,(bool,string)[])[2],tuple(int))(bytes)", 47, NULL, &s, &e),
+        0);
+    CHECK_STR(s.canonical, "f((uint8,(bool,string)[])[2],(int256))");
+    CHECK_EQ(s.outputs->nfields, 1);
+    CHECK_EQ(cx_abi_sig_parse(a, "f(uint257)", 10, NULL, &s, &e), CX_EPARSE);
+    CHECK_EQ(cx_abi_sig_parse(a, "f(bytes0)", 9, NULL, &s, &e), CX_EPARSE);
+    CHECK_EQ(cx_abi_sig_parse(a, "f(uint8[0])", 11, NULL, &s, &e), CX_EPARSE);
+    CHECK_EQ(cx_abi_sig_parse(a, "f(()[])", 7, NULL, &s, &e), CX_EPARSE);
+    CHECK_EQ(cx_abi_sig_parse(a, "f()()", 5, NULL, &s, &e), 0);
+    CHECK_EQ(cx_abi_sig_parse(a, "f(foo)", 6, NULL, &s, &e), CX_EPARSE);
+    CHECK(strstr(e.message, "unknown type") != NULL);
+    char deep[200] = "f(";
+    for (int i = 0; i < 60; i++) strcat(deep, "(");
+    strcat(deep, "uint8");
+    for (int i = 0; i < 60; i++) strcat(deep, ")");
+    strcat(deep, ")");
+    CHECK_EQ(cx_abi_sig_parse(a, deep, strlen(deep), NULL, &s, &e), CX_EDEPTH);
+    cx_arena_free(a);
+}
+
+static int decode_hex(cx_arena *a, const char *type, const char *hex, const char **text) {
+    const cx_abi_type *t;
+    cx_abi_error e;
+    static uint8_t d[4096];
+    size_t n = unhex(hex, d, sizeof d);
+    if (n == (size_t)-1) return -2; /* a broken test vector */
+    if (cx_abi_type_parse(a, type, strlen(type), NULL, &t, &e)) return -1;
+    const cx_abi_value *v;
+    int rc = cx_abi_decode(a, t, d, n, NULL, &v, &e);
+    if (rc) {
+        *text = cx_arena_strdup(a, e.message);
+        return rc;
+    }
+    cx_buf b = CX_BUF_INIT;
+    cx_abi_format_value(&b, v);
+    *text = cx_arena_strndup(a, b.data, b.len);
+    cx_buf_free(&b);
+    return 0;
+}
+
+#define W0   "0000000000000000000000000000000000000000000000000000000000000000"
+#define W(x) "00000000000000000000000000000000000000000000000000000000000000" x
+
+TEST(abi_decode_values_and_bounds) {
+    cx_arena *a = cx_arena_new(0, 0);
+    const char *t;
+    CHECK_EQ(
+        decode_hex(a, "(int8,bool,address)",
+                   "0xffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff80" W(
+                       "01") "0000000000000000000000005aaeb6053f3e94c9b9a09f33669435e7ef1beaed",
+                   &t),
+        0);
+    CHECK_STR(t, "(-128, true, 0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed)");
+    CHECK_EQ(decode_hex(a, "(string[])",
+                        "0x" W("20") W("01") W("20") W(
+                            "02") "6869"
+                                  "00000000000000000000000000000000000000000000000000000000000000",
+                        &t),
+             0);
+    CHECK_STR(t, "([hi])");
+    /* offset past the end */
+    CHECK_EQ(decode_hex(a, "(bytes)", "0x" W("40"), &t), CX_EPARSE);
+    /* length past the end */
+    CHECK_EQ(decode_hex(a, "(bytes)", "0x" W("20") W("21") W0, &t), CX_EPARSE);
+    CHECK(strstr(t, "runs past") != NULL);
+    /* huge array length */
+    CHECK_EQ(
+        decode_hex(a, "(uint8[])",
+                   "0x" W("20") "ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff",
+                   &t),
+        CX_EPARSE);
+    CHECK_EQ(decode_hex(a, "(uint8[])", "0x" W("20") W("03") W("01") W("02"), &t), CX_EPARSE);
+    CHECK_EQ(decode_hex(a, "(uint8[])", "0x" W("20") W("02") W("01") W("02"), &t), 0);
+    CHECK_STR(t, "([1, 2])");
+    /* dirty bits */
+    CHECK_EQ(decode_hex(a, "(uint8)",
+                        "0x"
+                        "00000000000000000000000000000000000000000000000000000000000001ff",
+                        &t),
+             CX_EPARSE);
+    CHECK_EQ(decode_hex(a, "(int8)",
+                        "0x"
+                        "00000000000000000000000000000000000000000000000000000000000000ff",
+                        &t),
+             CX_EPARSE);
+    CHECK_EQ(decode_hex(a, "(bool)", "0x" W("02"), &t), CX_EPARSE);
+    CHECK_EQ(decode_hex(a, "(bytes1)",
+                        "0x"
+                        "0101000000000000000000000000000000000000000000000000000000000000",
+                        &t),
+             CX_EPARSE);
+    /* truncated static */
+    CHECK_EQ(decode_hex(a, "(uint256,uint256)", "0x" W("01"), &t), CX_EPARSE);
+    cx_arena_free(a);
+}
+
+TEST(abi_event_log) {
+    cx_arena *a = cx_arena_new(0, 0);
+    cx_abi_sig s;
+    cx_abi_error e;
+    const char *sig = "Transfer(address indexed from, address indexed to, uint256 value)";
+    CHECK_EQ(cx_abi_sig_parse(a, sig, strlen(sig), NULL, &s, &e), 0);
+    uint8_t topics[3][32] = {{0}};
+    memcpy(topics[0], s.topic, 32);
+    topics[1][31] = 0x11;
+    topics[2][31] = 0x22;
+    uint8_t data[32] = {0};
+    data[31] = 100;
+    const cx_abi_value *v;
+    CHECK_EQ(
+        cx_abi_decode_log(a, &s, false, (const uint8_t(*)[32])topics, 3, data, 32, NULL, &v, &e),
+        0);
+    cx_buf b = CX_BUF_INIT;
+    cx_abi_format_value(&b, v);
+    CHECK_EQ(b.len, strlen("(0x0000000000000000000000000000000000000011, "
+                           "0x0000000000000000000000000000000000000022, 100)"));
+    cx_buf_free(&b);
+    topics[0][0] ^= 1;
+    CHECK_EQ(
+        cx_abi_decode_log(a, &s, false, (const uint8_t(*)[32])topics, 3, data, 32, NULL, &v, &e),
+        CX_EPARSE);
+    CHECK_EQ(
+        cx_abi_decode_log(a, &s, false, (const uint8_t(*)[32])topics, 2, data, 32, NULL, &v, &e),
+        CX_EPARSE);
+    cx_arena_free(a);
+}
+
+TEST(abi_roundtrip_nested) {
+    cx_arena *a = cx_arena_new(0, 0);
+    const cx_abi_type *t;
+    cx_abi_error e;
+    const char *ty = "((uint16,string[],bytes3)[2],int256[][],bool)";
+    CHECK_EQ(cx_abi_type_parse(a, ty, strlen(ty), NULL, &t, &e), 0);
+    const char *txt =
+        "([(1, [\"a\", \"b c\"], 0x010203), (65535, [], 0xffffff)], [[-1, 2], []], true)";
+    const cx_abi_value *v, *back;
+    CHECK_EQ(cx_abi_parse_value(a, t, txt, strlen(txt), &v, &e), 0);
+    cx_buf enc = CX_BUF_INIT, out = CX_BUF_INIT;
+    CHECK_EQ(cx_abi_encode(&enc, v, &e), 0);
+    CHECK_EQ(cx_abi_decode(a, t, (const uint8_t *)enc.data, enc.len, NULL, &back, &e), 0);
+    cx_abi_format_value(&out, back);
+    cx_buf_putc(&out, 0);
+    CHECK_STR(out.data, "([(1, [a, b c], 0x010203), (65535, [], 0xffffff)], [[-1, 2], []], true)");
+    cx_buf_free(&enc);
+    cx_buf_free(&out);
+    cx_arena_free(a);
+}
+
+/* ---- keys, transactions, messages, typed data --------------------------- */
+
+TEST(key_address_sign_recover) {
+    uint8_t sk[32] = {0};
+    sk[31] = 1;
+    cx_eth_key *k = cx_eth_key_new(sk, NULL);
+    CHECK(k != NULL);
+    uint8_t addr[20], pub[64], rec[64], h[32];
+    char s[43];
+    cx_eth_key_address(k, addr);
+    cx_eth_address_format(addr, s);
+    CHECK_STR(s, "0x7E5F4552091A69125d5DfCb7b8C2659029395Bdf");
+    cx_keccak256("msg", 3, h);
+    cx_eth_sig sig;
+    CHECK_EQ(cx_eth_key_sign(k, h, &sig), 0);
+    CHECK(sig.s[0] < 0x80); /* low s */
+    cx_eth_key_public(k, pub);
+    CHECK_EQ(cx_eth_recover(h, &sig, rec), 0);
+    CHECK(memcmp(pub, rec, 64) == 0);
+    /* Deterministic (RFC 6979): same digest, same signature. */
+    cx_eth_sig sig2;
+    cx_eth_key_sign(k, h, &sig2);
+    CHECK(memcmp(&sig, &sig2, sizeof sig) == 0);
+    sig.recid = 2;
+    CHECK_EQ(cx_eth_recover(h, &sig, rec), CX_EINVAL);
+    cx_eth_key_free(k);
+    memset(sk, 0, 32);
+    int err = 0;
+    CHECK(cx_eth_key_new(sk, &err) == NULL);
+    CHECK_EQ(err, CX_EINVAL);
+    memset(sk, 0xff, 32);
+    CHECK(cx_eth_key_new(sk, &err) == NULL);
+}
+
+TEST(eip155_example) {
+    uint8_t sk[32];
+    memset(sk, 0x46, 32);
+    cx_eth_key *k = cx_eth_key_new(sk, NULL);
+    cx_eth_tx tx = {.type = 0};
+    tx.nonce = cx_u256_from_u64(9);
+    tx.gas_price = cx_u256_from_u64(20000000000ULL);
+    tx.gas_limit = cx_u256_from_u64(21000);
+    tx.value = cx_u256_from_u64(1000000000000000000ULL);
+    tx.chain_id = cx_u256_from_u64(1);
+    tx.has_to = true;
+    memset(tx.to, 0x35, 20);
+    uint8_t h[32];
+    CHECK_EQ(cx_eth_tx_signing_hash(&tx, h), 0);
+    CHECK_STR(hexs(h, 32), "0xdaf5a779ae972f972197303d7b574746c7ef83eadac0f2791ad23db92e4c8e53");
+    cx_buf b = CX_BUF_INIT;
+    CHECK_EQ(cx_eth_tx_sign(&tx, k, &b), 0);
+    CHECK_STR(
+        hexs(b.data, b.len),
+        "0xf86c098504a817c800825208943535353535353535353535353535353535353535880de0b6b3a7640000"
+        "8025a028ef61340bd939bc2195fe537567866003e1a15d3c71ff63e1590620aa636276a067cbe9d8997f76"
+        "1aecb703304b3800ccf555c9f3dc64214b297fb1966a3b6d83");
+    cx_buf_free(&b);
+    cx_eth_key_free(k);
+}
+
+TEST(tx_from_json_types) {
+    cx_arena *a = cx_arena_new(0, 0);
+    const char *j =
+        "{\"type\":2,\"chainId\":\"1\",\"nonce\":0,\"gasLimit\":\"21000\","
+        "\"maxFeePerGas\":\"0x3b9aca00\",\"maxPriorityFeePerGas\":\"1000\","
+        "\"to\":null,\"data\":\"0x6000\",\"accessList\":[{\"address\":"
+        "\"0x5aaeb6053f3e94c9b9a09f33669435e7ef1beaed\",\"storageKeys\":[\"0x" W0 "\"]}]}";
+    const cx_json *doc;
+    CHECK_EQ(cx_json_parse(a, j, strlen(j), NULL, &doc, NULL), 0);
+    cx_eth_tx tx;
+    char msg[160];
+    CHECK_EQ(cx_eth_tx_from_json(a, doc, &tx, msg, sizeof msg), 0);
+    CHECK_EQ(tx.type, 2);
+    CHECK(!tx.has_to);
+    CHECK_EQ(tx.data_len, 2);
+    CHECK_EQ(tx.access_count, 1);
+    CHECK_EQ(tx.access_list[0].nkeys, 1);
+    CHECK_EQ(tx.max_fee.b[28], 0x3b);
+    const char *bad = "{\"type\":1,\"gasPrice\":\"1.5\"}";
+    CHECK_EQ(cx_json_parse(a, bad, strlen(bad), NULL, &doc, NULL), 0);
+    CHECK_EQ(cx_eth_tx_from_json(a, doc, &tx, msg, sizeof msg), CX_EPARSE);
+    CHECK(strstr(msg, "gasPrice") != NULL);
+    cx_arena_free(a);
+}
+
+TEST(eip191_message) {
+    uint8_t h[32];
+    cx_eth_message_hash("hello", 5, h);
+    /* keccak256("\x19Ethereum Signed Message:\n5hello") */
+    CHECK_STR(hexs(h, 32), "0x50b2c43fd39106bafbba0da34fc430e1f91e3c96ea2acee2bc34119f92b37750");
+    uint8_t sk[32] = {0};
+    sk[31] = 1;
+    cx_eth_key *k = cx_eth_key_new(sk, NULL);
+    uint8_t sig[65];
+    CHECK_EQ(cx_eth_message_sign(k, "hello", 5, sig), 0);
+    CHECK(sig[64] == 27 || sig[64] == 28);
+    cx_eth_sig s;
+    memcpy(s.r, sig, 32);
+    memcpy(s.s, sig + 32, 32);
+    s.recid = sig[64] - 27;
+    uint8_t pub[64], addr[20], want[20];
+    CHECK_EQ(cx_eth_recover(h, &s, pub), 0);
+    cx_eth_pubkey_address(pub, addr);
+    cx_eth_key_address(k, want);
+    CHECK(memcmp(addr, want, 20) == 0);
+    cx_eth_key_free(k);
+}
+
+TEST(eip712_mail_example) {
+    const char *doc =
+        "{\"types\":{\"EIP712Domain\":[{\"name\":\"name\",\"type\":\"string\"},{\"name\":"
+        "\"version\",\"type\":\"string\"},{\"name\":\"chainId\",\"type\":\"uint256\"},{\"name\":"
+        "\"verifyingContract\",\"type\":\"address\"}],\"Person\":[{\"name\":\"name\",\"type\":"
+        "\"string\"},{\"name\":\"wallet\",\"type\":\"address\"}],\"Mail\":[{\"name\":\"from\","
+        "\"type\":\"Person\"},{\"name\":\"to\",\"type\":\"Person\"},{\"name\":\"contents\","
+        "\"type\":\"string\"}]},\"primaryType\":\"Mail\",\"domain\":{\"name\":\"Ether Mail\","
+        "\"version\":\"1\",\"chainId\":1,\"verifyingContract\":"
+        "\"0xCcCCccccCCCCcCCCCCCcCcCccCcCCCcCcccccccC\"},\"message\":{\"from\":{\"name\":\"Cow\","
+        "\"wallet\":\"0xCD2a3d9F938E13CD947Ec05AbC7FE734Df8DD826\"},\"to\":{\"name\":\"Bob\","
+        "\"wallet\":\"0xbBbBBBBbbBBBbbbBbbBbbbbBBbBbbbbBbBbbBBbB\"},\"contents\":\"Hello, Bob!\"}}";
+    cx_arena *a = cx_arena_new(0, 0);
+    const cx_json *j;
+    CHECK_EQ(cx_json_parse(a, doc, strlen(doc), NULL, &j, NULL), 0);
+    uint8_t h[32];
+    char msg[200];
+    CHECK_EQ(cx_eip712_hash(j, NULL, h, msg, sizeof msg), 0);
+    CHECK_STR(hexs(h, 32), "0xbe609aee343fb3c4b28e1df9e632fca64fcfaede20f02e86244efddf30957bd2");
+    cx_arena_free(a);
+}
+
+TEST(rpc_framing) {
+    cx_buf b = CX_BUF_INIT;
+    CHECK_EQ(cx_eth_rpc_request(&b, 7, "eth_blockNumber", "[]"), 0);
+    cx_buf_putc(&b, 0);
+    CHECK_STR(b.data,
+              "{\"jsonrpc\":\"2.0\",\"id\":7,\"method\":\"eth_blockNumber\",\"params\":[]}");
+    cx_buf_free(&b);
+    cx_arena *a = cx_arena_new(0, 0);
+    const cx_json *doc, *res;
+    char msg[160];
+    const char *ok = "{\"jsonrpc\":\"2.0\",\"id\":7,\"result\":\"0x10\"}";
+    cx_json_parse(a, ok, strlen(ok), NULL, &doc, NULL);
+    CHECK_EQ(cx_eth_rpc_response(doc, 7, &res, msg, sizeof msg), 0);
+    CHECK_STR(cx_json_cstr(res), "0x10");
+    CHECK_EQ(cx_eth_rpc_response(doc, 8, &res, msg, sizeof msg), CX_EPROTO);
+    const char *er =
+        "{\"jsonrpc\":\"2.0\",\"id\":7,\"error\":{\"code\":-32601,\"message\":\"nope\"}}";
+    cx_json_parse(a, er, strlen(er), NULL, &doc, NULL);
+    CHECK_EQ(cx_eth_rpc_response(doc, 7, &res, msg, sizeof msg), CX_EPROTO);
+    CHECK(strstr(msg, "-32601") && strstr(msg, "nope"));
+    cx_arena_free(a);
+}
+
+TEST_MAIN()
