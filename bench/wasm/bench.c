@@ -1,0 +1,217 @@
+/* bench_wasm: the kernels of kernels.c natively and through the Cortex
+ * interpreter (same source, compiled to wasm32 by cmake/modules/wasm.cmake),
+ * plus instantiation time and memory of a small plugin.
+ *   bench_wasm [WASM_DIR]     (default: the build's wasm/ folder)
+ * Prints one line per kernel: native ms, interpreter ms, ratio, checksum. */
+#include <cortex/wasm.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include "kernels.c"
+#include "switch_baseline.c"
+
+#ifndef CX_WASM_OUT
+#define CX_WASM_OUT "build/wasm"
+#endif
+
+static double now_ms(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
+static uint8_t *slurp(const char *path, size_t *len) {
+    FILE *f = fopen(path, "rb");
+    if (!f) return NULL;
+    fseek(f, 0, SEEK_END);
+    long n = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    uint8_t *b = malloc((size_t)n + 1);
+    if (b && fread(b, 1, (size_t)n, f) != (size_t)n) {
+        free(b);
+        b = NULL;
+    }
+    fclose(f);
+    *len = (size_t)n;
+    return b;
+}
+
+static long rss_kib(void) {
+    FILE *f = fopen("/proc/self/statm", "r");
+    long pages = 0, res = 0;
+    if (f) {
+        if (fscanf(f, "%ld %ld", &pages, &res) != 2) res = 0;
+        fclose(f);
+    }
+    return res * 4;
+}
+
+static volatile double sink;
+
+static double native_run(const char *k, int32_t arg, double *sum) {
+    double best = 1e30;
+    for (int rep = 0; rep < 3; rep++) {
+        double t0 = now_ms(), r = 0;
+        if (!strcmp(k, "fib"))
+            r = k_fib(arg);
+        else if (!strcmp(k, "matmul"))
+            r = k_matmul(arg);
+        else if (!strcmp(k, "sha256"))
+            r = (double)k_sha256(arg);
+        else if (!strcmp(k, "sort"))
+            r = k_sort(arg);
+        else
+            r = k_coremark(arg);
+        double t = now_ms() - t0;
+        sink = r;
+        *sum = r;
+        if (t < best) best = t;
+    }
+    return best;
+}
+
+static double wasm_run(cx_wasm_instance *inst, const char *k, int32_t arg, double *sum) {
+    cx_wasm_func *f = cx_wasm_instance_func(inst, k);
+    if (!f) return -1;
+    double best = 1e30;
+    for (int rep = 0; rep < 3; rep++) {
+        cx_wasm_val a, r;
+        a.type = CX_WASM_I32;
+        a.of.i32 = arg;
+        double t0 = now_ms();
+        if (cx_wasm_call(inst, f, &a, 1, &r, 1, NULL)) return -1;
+        double t = now_ms() - t0;
+        *sum = r.type == CX_WASM_F64 ? r.of.f64 : r.type == CX_WASM_I32 ? (double)r.of.i32 : 0;
+        if (!strcmp(k, "sha256") || !strcmp(k, "coremark")) *sum = (double)(uint32_t)r.of.i32;
+        if (t < best) best = t;
+    }
+    return best;
+}
+
+int main(int argc, char **argv) {
+    const char *dir = argc > 1 ? argv[1] : CX_WASM_OUT;
+    char path[4096];
+    snprintf(path, sizeof path, "%s/kernels.wasm", dir);
+    size_t len;
+    uint8_t *bin = slurp(path, &len);
+    if (!bin) {
+        fprintf(stderr, "bench_wasm: cannot read %s\n", path);
+        return 1;
+    }
+    char err[CX_WASM_ERROR_MAX];
+    cx_wasm_module *m = NULL;
+    double t0 = now_ms();
+    if (cx_wasm_module_new(bin, len, NULL, &m, err)) {
+        fprintf(stderr, "bench_wasm: %s\n", err);
+        return 1;
+    }
+    printf("compile kernels.wasm (%zu bytes): %.3f ms\n", len, now_ms() - t0);
+    free(bin);
+    cx_wasm_instance *inst = NULL;
+    if (cx_wasm_instance_new(m, NULL, NULL, &inst, NULL, err)) {
+        fprintf(stderr, "bench_wasm: instantiate: %s\n", err);
+        return 1;
+    }
+    static const struct {
+        const char *name;
+        int32_t arg;
+    } ks[] = {{"fib", 30}, {"matmul", 100}, {"sha256", 1000}, {"sort", 100000}, {"coremark", 2000}};
+    printf("%-10s %10s %10s %8s  %s\n", "kernel", "native ms", "interp ms", "ratio", "checksums");
+    for (size_t i = 0; i < sizeof ks / sizeof ks[0]; i++) {
+        double sn = 0, sw = 0;
+        double tn = native_run(ks[i].name, ks[i].arg, &sn);
+        double tw = wasm_run(inst, ks[i].name, ks[i].arg, &sw);
+        printf("%-10s %10.2f %10.2f %7.1fx  %s\n", ks[i].name, tn, tw, tw / tn,
+               sn == sw ? "match" : "MISMATCH");
+    }
+    /* the raw-bytecode switch baseline on fib (the only kernel it supports) */
+    {
+        static sb_module sb;
+        snprintf(path, sizeof path, "%s/kernels.wasm", dir);
+        uint8_t *kb = slurp(path, &len);
+        int sberr = 0;
+        if (kb && sb_load(&sb, kb, len) == 0) {
+            uint32_t fi = UINT32_MAX;
+            for (uint32_t i = 0; i < sb.nexports; i++)
+                if (!strcmp(sb.exports[i].name, "fib")) fi = sb.exports[i].index;
+            int32_t arg = 30, r = 0;
+            double best = 1e30;
+            for (int rep = 0; rep < 3 && fi != UINT32_MAX; rep++) {
+                double a0 = now_ms();
+                r = sb_call(&sb, fi, &arg, &sberr);
+                double t = now_ms() - a0;
+                if (t < best) best = t;
+            }
+            double sw = 0, tw = wasm_run(inst, "fib", 30, &sw);
+            if (fi != UINT32_MAX && !sberr)
+                printf("fib(30) raw-bytecode switch baseline: %.2f ms (result %d %s); "
+                       "threaded interpreter %.2f ms: %.1fx faster\n",
+                       best, r, (double)r == sw ? "match" : "MISMATCH", tw, best / tw);
+            else
+                printf("switch baseline: unsupported code\n");
+        }
+        free(kb);
+    }
+    cx_wasm_instance_free(inst);
+    cx_wasm_module_free(m);
+
+    /* plugin: compile once, instantiate many times */
+    snprintf(path, sizeof path, "%s/plugin.wasm", dir);
+    bin = slurp(path, &len);
+    if (!bin || cx_wasm_module_new(bin, len, NULL, &m, err)) {
+        fprintf(stderr, "bench_wasm: plugin.wasm: %s\n", bin ? err : "missing");
+        return 1;
+    }
+    free(bin);
+    enum { N = 1000 };
+    static cx_wasm_instance *insts[N];
+    long rss0 = rss_kib();
+    t0 = now_ms();
+    for (int i = 0; i < N; i++)
+        if (cx_wasm_instance_new(m, NULL, NULL, &insts[i], NULL, err)) {
+            fprintf(stderr, "bench_wasm: plugin instance: %s\n", err);
+            return 1;
+        }
+    double inst_us = (now_ms() - t0) * 1000.0 / N;
+    long rss1 = rss_kib();
+    const char req[] = "GET /hello\nHost: x\n\nbody";
+    t0 = now_ms();
+    for (int i = 0; i < N; i++) {
+        uint8_t *resp;
+        size_t rl;
+        if (cx_wasm_plugin_call(insts[i], req, sizeof req - 1, &resp, &rl, NULL)) {
+            fprintf(stderr, "bench_wasm: plugin call failed\n");
+            return 1;
+        }
+        free(resp);
+    }
+    double call_us = (now_ms() - t0) * 1000.0 / N;
+    long rss2 = rss_kib();
+    size_t mem = cx_wasm_memory_size(cx_wasm_instance_memory(insts[0], "memory"));
+    printf("plugin: instantiate %.2f us/instance; first request %.2f us; linear memory %zu KiB "
+           "(reserved); RSS +%.1f KiB/instance after instantiate, +%.1f KiB after a request\n",
+           inst_us, call_us, mem / 1024, (double)(rss1 - rss0) / N, (double)(rss2 - rss0) / N);
+    for (int i = 0; i < N; i++) cx_wasm_instance_free(insts[i]);
+    /* the per-request pattern: instantiate, handle one request, free */
+    double ti = 0, tc = 0, tf = 0;
+    for (int i = 0; i < N; i++) {
+        cx_wasm_instance *p = NULL;
+        double a0 = now_ms();
+        cx_wasm_instance_new(m, NULL, NULL, &p, NULL, err);
+        double a1 = now_ms();
+        uint8_t *resp;
+        size_t rl;
+        cx_wasm_plugin_call(p, req, sizeof req - 1, &resp, &rl, NULL);
+        free(resp);
+        double a2 = now_ms();
+        cx_wasm_instance_free(p);
+        tf += now_ms() - a2;
+        ti += a1 - a0;
+        tc += a2 - a1;
+    }
+    printf("plugin per-request cycle: instantiate %.2f us, request %.2f us, free %.2f us\n",
+           ti * 1000 / N, tc * 1000 / N, tf * 1000 / N);
+    cx_wasm_module_free(m);
+    return 0;
+}

@@ -1,0 +1,725 @@
+/* Instances: import resolution, allocation of memory/tables/globals,
+ * segment initialisation, the start function, and the call entry point.
+ */
+#include <stdlib.h>
+#include <sys/mman.h>
+#include "wasm_int.h"
+
+struct imp_entry {
+    char *module, *name;
+    size_t module_len, name_len;
+    int kind;
+    void *obj;
+};
+
+struct cx_wasm_imports {
+    struct imp_entry *v;
+    uint32_t n, cap;
+};
+
+const char *cx_wasm_trap_message(cx_wasm_trap t) {
+    switch (t) {
+    case CX_WASM_TRAP_NONE:
+        return "no trap";
+    case CX_WASM_TRAP_UNREACHABLE:
+        return "unreachable";
+    case CX_WASM_TRAP_MEMORY_OOB:
+        return "out of bounds memory access";
+    case CX_WASM_TRAP_TABLE_OOB:
+        return "out of bounds table access";
+    case CX_WASM_TRAP_DIV_ZERO:
+        return "integer divide by zero";
+    case CX_WASM_TRAP_INT_OVERFLOW:
+        return "integer overflow";
+    case CX_WASM_TRAP_INVALID_CONVERSION:
+        return "invalid conversion to integer";
+    case CX_WASM_TRAP_UNINIT_ELEMENT:
+        return "uninitialized element";
+    case CX_WASM_TRAP_INDIRECT_TYPE:
+        return "indirect call type mismatch";
+    case CX_WASM_TRAP_STACK_EXHAUSTED:
+        return "call stack exhausted";
+    case CX_WASM_TRAP_FUEL:
+        return "fuel exhausted";
+    case CX_WASM_TRAP_DEADLINE:
+        return "deadline exceeded";
+    case CX_WASM_TRAP_HOST:
+        return "host function failed";
+    case CX_WASM_TRAP_EXIT:
+        return "exit";
+    }
+    return "unknown trap";
+}
+
+/* ---- host objects ---- */
+
+cx_wasm_func *cx_wasm_func_new(const uint8_t *params, uint32_t nparams, const uint8_t *results,
+                               uint32_t nresults, cx_wasm_host_fn fn, void *data) {
+    if (!fn || (nparams && !params) || (nresults && !results)) return NULL;
+    cx_wasm_func *f = calloc(1, sizeof *f);
+    if (!f) return NULL;
+    f->own_type.types = malloc((size_t)nparams + nresults + 1);
+    if (!f->own_type.types) {
+        free(f);
+        return NULL;
+    }
+    if (nparams) memcpy(f->own_type.types, params, nparams);
+    if (nresults) memcpy(f->own_type.types + nparams, results, nresults);
+    f->own_type.nparams = nparams;
+    f->own_type.nresults = nresults;
+    f->type = &f->own_type;
+    f->host = fn;
+    f->host_data = data;
+    return f;
+}
+
+void cx_wasm_func_free(cx_wasm_func *f) {
+    if (!f) return;
+    free(f->own_type.types);
+    free(f);
+}
+
+/* Small linear memories come from the heap (reused memory, already mapped:
+ * a plugin instantiated per request does not pay page faults each time);
+ * large ones from mmap, where untouched pages cost nothing and mremap grows
+ * without copying. */
+#define SMALL_MEMORY (1u << 20)
+
+static uint8_t *pages_alloc(uint64_t bytes) {
+    if (bytes == 0) return NULL;
+    void *p = mmap(NULL, (size_t)bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    return p == MAP_FAILED ? NULL : p;
+}
+
+static void pages_free(uint8_t *p, uint64_t bytes) {
+    if (p) munmap(p, (size_t)bytes);
+}
+
+static void mem_release(cx_wasm_memory *m) {
+    if (m->mapped)
+        pages_free(m->data, m->size);
+    else
+        free(m->data);
+    m->data = NULL;
+}
+
+/* Resize m->data to `bytes` (larger), new bytes zero. */
+static int mem_resize(cx_wasm_memory *m, uint64_t bytes) {
+    if (!m->mapped && bytes <= SMALL_MEMORY) {
+        uint8_t *d = realloc(m->data, (size_t)bytes);
+        if (!d) return -1;
+        memset(d + m->size, 0, (size_t)(bytes - m->size));
+        m->data = d;
+        return 0;
+    }
+    if (!m->mapped) {
+        uint8_t *d = pages_alloc(bytes);
+        if (!d) return -1;
+        if (m->size) memcpy(d, m->data, (size_t)m->size);
+        free(m->data);
+        m->data = d;
+        m->mapped = true;
+        return 0;
+    }
+    void *q = mremap(m->data, (size_t)m->size, (size_t)bytes, MREMAP_MAYMOVE);
+    if (q == MAP_FAILED) return -1;
+    m->data = q;
+    return 0;
+}
+
+int cx_wasm_memory_grow_pages(cx_wasm_memory *m, uint32_t delta, uint32_t limit) {
+    uint64_t np = (uint64_t)m->pages + delta;
+    if (np > m->max_pages || np > limit || np > 65536) return -1;
+    if (delta == 0) return (int)m->pages;
+    if (mem_resize(m, np * WASM_PAGE)) return -1;
+    uint32_t old = m->pages;
+    m->pages = (uint32_t)np;
+    m->size = np * WASM_PAGE;
+    return (int)old;
+}
+
+int cx_wasm_table_grow_n(cx_wasm_table *t, uint32_t delta, void *init, uint32_t limit) {
+    uint64_t ns = (uint64_t)t->size + delta;
+    if (ns > t->max || ns > limit) return -1;
+    if (delta == 0) return (int)t->size;
+    void **e = realloc(t->elems, (size_t)ns * sizeof *e);
+    if (!e) return -1;
+    for (uint64_t i = t->size; i < ns; i++) e[i] = init;
+    t->elems = e;
+    uint32_t old = t->size;
+    t->size = (uint32_t)ns;
+    return (int)old;
+}
+
+static int mem_init(cx_wasm_memory *m, uint32_t min, uint32_t max) {
+    uint64_t bytes = (uint64_t)min * WASM_PAGE;
+    m->mapped = bytes > SMALL_MEMORY;
+    m->data = bytes == 0 ? NULL : m->mapped ? pages_alloc(bytes) : calloc(1, (size_t)bytes);
+    if (bytes && !m->data) return CX_ENOMEM;
+    m->pages = min;
+    m->size = bytes;
+    m->max_pages = max;
+    return 0;
+}
+
+cx_wasm_memory *cx_wasm_memory_new(uint32_t min_pages, uint32_t max_pages) {
+    if (min_pages > 65536 || min_pages > max_pages) return NULL;
+    cx_wasm_memory *m = calloc(1, sizeof *m);
+    if (!m || mem_init(m, min_pages, max_pages)) {
+        free(m);
+        return NULL;
+    }
+    return m;
+}
+
+void cx_wasm_memory_free(cx_wasm_memory *m) {
+    if (!m) return;
+    mem_release(m);
+    free(m);
+}
+
+static int table_init(cx_wasm_table *t, uint8_t type, uint32_t min, uint32_t max) {
+    t->elems = calloc(min ? min : 1, sizeof(void *));
+    if (!t->elems) return CX_ENOMEM;
+    t->size = min;
+    t->max = max;
+    t->type = type;
+    return 0;
+}
+
+cx_wasm_table *cx_wasm_table_new(uint8_t elem_type, uint32_t min, uint32_t max) {
+    if ((elem_type != 0x70 && elem_type != 0x6F) || min > max ||
+        min > CX_WASM_DEFAULT_MAX_TABLE_SIZE)
+        return NULL;
+    cx_wasm_table *t = calloc(1, sizeof *t);
+    if (!t || table_init(t, elem_type, min, max)) {
+        free(t);
+        return NULL;
+    }
+    return t;
+}
+
+void cx_wasm_table_free(cx_wasm_table *t) {
+    if (!t) return;
+    free(t->elems);
+    free(t);
+}
+
+static uint64_t val_bits(cx_wasm_val v) {
+    switch (v.type) {
+    case CX_WASM_I32:
+    case CX_WASM_F32:
+        return v.of.f32_bits;
+    case CX_WASM_FUNCREF:
+    case CX_WASM_EXTERNREF:
+        return (uint64_t)(uintptr_t)v.of.ref;
+    default:
+        return v.of.f64_bits;
+    }
+}
+
+static cx_wasm_val bits_val(uint8_t type, uint64_t b) {
+    cx_wasm_val v;
+    v.type = type;
+    if (type == CX_WASM_FUNCREF || type == CX_WASM_EXTERNREF)
+        v.of.ref = (void *)(uintptr_t)b;
+    else
+        v.of.f64_bits = b;
+    if (type == CX_WASM_I32 || type == CX_WASM_F32) v.of.f64_bits = (uint32_t)b;
+    return v;
+}
+
+cx_wasm_global *cx_wasm_global_new(cx_wasm_val v, bool mutable_) {
+    cx_wasm_global *g = calloc(1, sizeof *g);
+    if (!g) return NULL;
+    g->type = v.type;
+    g->mut = mutable_;
+    g->val = val_bits(v);
+    return g;
+}
+
+void cx_wasm_global_free(cx_wasm_global *g) {
+    free(g);
+}
+
+cx_wasm_val cx_wasm_global_get(const cx_wasm_global *g) {
+    return bits_val(g->type, g->val);
+}
+
+int cx_wasm_global_set(cx_wasm_global *g, cx_wasm_val v) {
+    if (!g) return CX_EINVAL;
+    if (!g->mut) return CX_ESTATE;
+    if (v.type != g->type) return CX_EINVAL;
+    g->val = val_bits(v);
+    return 0;
+}
+
+/* ---- import sets ---- */
+
+cx_wasm_imports *cx_wasm_imports_new(void) {
+    return calloc(1, sizeof(cx_wasm_imports));
+}
+
+void cx_wasm_imports_free(cx_wasm_imports *im) {
+    if (!im) return;
+    for (uint32_t i = 0; i < im->n; i++) free(im->v[i].module), free(im->v[i].name);
+    free(im->v);
+    free(im);
+}
+
+static int imp_addn(cx_wasm_imports *im, const char *module, size_t ml, const char *name, size_t nl,
+                    int kind, void *obj) {
+    if (!im || !module || !name || !obj) return CX_EINVAL;
+    for (uint32_t i = 0; i < im->n; i++) {
+        struct imp_entry *e = &im->v[i];
+        if (e->module_len == ml && e->name_len == nl && !memcmp(e->module, module, ml) &&
+            !memcmp(e->name, name, nl)) {
+            e->kind = kind;
+            e->obj = obj;
+            return 0;
+        }
+    }
+    if (im->n == im->cap) {
+        uint32_t nc = im->cap ? im->cap * 2 : 16;
+        struct imp_entry *v = realloc(im->v, nc * sizeof *v);
+        if (!v) return CX_ENOMEM;
+        im->v = v;
+        im->cap = nc;
+    }
+    struct imp_entry *e = &im->v[im->n];
+    e->module = malloc(ml + 1);
+    e->name = malloc(nl + 1);
+    if (!e->module || !e->name) {
+        free(e->module), free(e->name);
+        return CX_ENOMEM;
+    }
+    memcpy(e->module, module, ml);
+    e->module[ml] = 0;
+    memcpy(e->name, name, nl);
+    e->name[nl] = 0;
+    e->module_len = ml;
+    e->name_len = nl;
+    e->kind = kind;
+    e->obj = obj;
+    im->n++;
+    return 0;
+}
+
+static int imp_add(cx_wasm_imports *im, const char *module, const char *name, int kind, void *obj) {
+    if (!module || !name) return CX_EINVAL;
+    return imp_addn(im, module, strlen(module), name, strlen(name), kind, obj);
+}
+
+int cx_wasm_imports_add_func(cx_wasm_imports *im, const char *mo, const char *n, cx_wasm_func *f) {
+    return imp_add(im, mo, n, 0, f);
+}
+int cx_wasm_imports_add_table(cx_wasm_imports *im, const char *mo, const char *n,
+                              cx_wasm_table *t) {
+    return imp_add(im, mo, n, 1, t);
+}
+int cx_wasm_imports_add_memory(cx_wasm_imports *im, const char *mo, const char *n,
+                               cx_wasm_memory *m) {
+    return imp_add(im, mo, n, 2, m);
+}
+int cx_wasm_imports_add_global(cx_wasm_imports *im, const char *mo, const char *n,
+                               cx_wasm_global *g) {
+    return imp_add(im, mo, n, 3, g);
+}
+
+static void *export_obj(cx_wasm_instance *inst, const export *e) {
+    switch (e->kind) {
+    case 0:
+        return inst->fptr[e->index];
+    case 1:
+        return inst->tables[e->index];
+    case 2:
+        return inst->mem;
+    default:
+        return inst->globals[e->index];
+    }
+}
+
+int cx_wasm_imports_add_instance(cx_wasm_imports *im, const char *module, cx_wasm_instance *inst) {
+    if (!inst) return CX_EINVAL;
+    for (uint32_t i = 0; i < inst->mod->nexports; i++) {
+        const export *e = &inst->mod->exports[i];
+        if (!module) return CX_EINVAL;
+        int rc = imp_addn(im, module, strlen(module), e->name, e->name_len, e->kind,
+                          export_obj(inst, e));
+        if (rc) return rc;
+    }
+    return 0;
+}
+
+/* ---- instantiation ---- */
+
+static bool limits_match(uint64_t size, uint64_t max, bool has_max, const limits *want) {
+    if (size < want->min) return false;
+    if (want->has_max && (!has_max || max > want->max)) return false;
+    return true;
+}
+
+static uint64_t eval_const(cx_wasm_instance *I, const constexpr *ce) {
+    switch (ce->op) {
+    case 0xD2:
+        return (uint64_t)(uintptr_t)I->fptr[ce->val];
+    case 0xD0:
+        return 0;
+    case 0x23:
+        return I->globals[ce->val]->val;
+    default:
+        return ce->val;
+    }
+}
+
+static int resolve(cx_wasm_instance *I, const cx_wasm_imports *im, char *err) {
+    const cx_wasm_module *m = I->mod;
+    uint32_t f = 0, t = 0, g = 0;
+    for (uint32_t i = 0; i < m->nimports; i++) {
+        const import *ip = &m->imports[i];
+        const struct imp_entry *e = NULL;
+        for (uint32_t k = 0; im && k < im->n; k++)
+            if (im->v[k].module_len == ip->module_len && im->v[k].name_len == ip->name_len &&
+                !memcmp(im->v[k].module, ip->module, ip->module_len) &&
+                !memcmp(im->v[k].name, ip->name, ip->name_len)) {
+                e = &im->v[k];
+                break;
+            }
+        if (!e) {
+            cx_wasm_err(err, "unknown import %s.%s", ip->module, ip->name);
+            return CX_ENOTFOUND;
+        }
+        bool ok = e->kind == ip->kind;
+        if (ok) switch (ip->kind) {
+            case 0: {
+                cx_wasm_func *fn = e->obj;
+                ok = functype_eq(fn->type, &m->types[ip->type]);
+                I->fptr[f++] = fn;
+                break;
+            }
+            case 1: {
+                cx_wasm_table *tb = e->obj;
+                ok = tb->type == ip->vtype &&
+                     limits_match(tb->size, tb->max, tb->max != UINT32_MAX, &ip->lim);
+                I->tables[t++] = tb;
+                break;
+            }
+            case 2: {
+                cx_wasm_memory *mm = e->obj;
+                ok = limits_match(mm->pages, mm->max_pages, mm->max_pages != UINT32_MAX, &ip->lim);
+                I->mem = mm;
+                break;
+            }
+            default: {
+                cx_wasm_global *gl = e->obj;
+                ok = gl->type == ip->vtype && gl->mut == ip->mut;
+                I->globals[g++] = gl;
+            }
+            }
+        if (!ok) {
+            cx_wasm_err(err, "incompatible import type %s.%s", ip->module, ip->name);
+            return CX_EINVAL;
+        }
+    }
+    return 0;
+}
+
+static size_t stack_bytes(const cx_wasm_instance *I) {
+    return (size_t)(I->lim.stack_slots ? I->lim.stack_slots : 1024) * sizeof(uint64_t);
+}
+static size_t frames_bytes(const cx_wasm_instance *I) {
+    return ((size_t)I->lim.max_call_depth + 2) * sizeof(frame);
+}
+
+void cx_wasm_instance_free(cx_wasm_instance *I) {
+    if (!I) return;
+    const cx_wasm_module *m = I->mod;
+    if (I->own_tables)
+        for (uint32_t i = 0; i < m->ntables - m->ntable_imports; i++) free(I->own_tables[i].elems);
+    free(I->own_tables);
+    if (I->has_own_mem) mem_release(&I->own_mem);
+    free(I->funcs);
+    free(I->fptr);
+    free(I->tables);
+    free(I->globals);
+    free(I->own_globals);
+    free(I->elem_dropped);
+    free(I->data_dropped);
+    free(I->stack);
+    free(I->frames);
+    free(I);
+}
+
+static int set_trap(cx_wasm_trap *trap, cx_wasm_trap k, char *err) {
+    if (trap) *trap = k;
+    cx_wasm_err(err, "%s", cx_wasm_trap_message(k));
+    return CX_EPROTO;
+}
+
+int cx_wasm_instance_new(const cx_wasm_module *m, const cx_wasm_imports *im,
+                         const cx_wasm_limits *lim, cx_wasm_instance **out, cx_wasm_trap *trap,
+                         char *err) {
+    if (err) err[0] = 0;
+    if (trap) *trap = CX_WASM_TRAP_NONE;
+    if (!m || !out) return CX_EINVAL;
+    *out = NULL;
+    cx_wasm_instance *I = calloc(1, sizeof *I);
+    if (!I) return CX_ENOMEM;
+    I->mod = m;
+    if (lim)
+        I->lim = *lim;
+    else
+        cx_wasm_limits_defaults(&I->lim);
+    uint32_t nown = m->nfuncs - m->nfunc_imports;
+    uint32_t ntown = m->ntables - m->ntable_imports;
+    uint32_t ngown = m->nglobals - m->nglobal_imports;
+    I->funcs = calloc(nown + 1, sizeof *I->funcs);
+    I->fptr = calloc((size_t)m->nfuncs + 1, sizeof *I->fptr);
+    I->tables = calloc((size_t)m->ntables + 1, sizeof *I->tables);
+    I->own_tables = calloc((size_t)ntown + 1, sizeof *I->own_tables);
+    I->globals = calloc((size_t)m->nglobals + 1, sizeof *I->globals);
+    I->own_globals = calloc((size_t)ngown + 1, sizeof *I->own_globals);
+    I->elem_dropped = calloc((size_t)m->nelems + 1, 1);
+    I->data_dropped = calloc((size_t)m->ndatas + 1, 1);
+    int rc = CX_ENOMEM;
+    if (!I->funcs || !I->fptr || !I->tables || !I->own_tables || !I->globals || !I->own_globals ||
+        !I->elem_dropped || !I->data_dropped)
+        goto fail;
+    if ((rc = resolve(I, im, err))) goto fail;
+    for (uint32_t i = 0; i < nown; i++) {
+        cx_wasm_func *f = &I->funcs[i];
+        f->type = &m->types[m->func_type[m->nfunc_imports + i]];
+        f->inst = I;
+        f->code = &m->codes[i];
+        I->fptr[m->nfunc_imports + i] = f;
+    }
+    for (uint32_t i = 0; i < ngown; i++) {
+        cx_wasm_global *g = &I->own_globals[i];
+        const global_def *d = &m->globals[m->nglobal_imports + i];
+        g->type = d->type;
+        g->mut = d->mut;
+        g->val = eval_const(I, &d->init);
+        I->globals[m->nglobal_imports + i] = g;
+    }
+    for (uint32_t i = 0; i < ntown; i++) {
+        const limits *l = &m->table_lim[m->ntable_imports + i];
+        if (l->min > I->lim.max_table_size) {
+            cx_wasm_err(err, "limit exceeded: table size");
+            rc = CX_ELIMIT;
+            goto fail;
+        }
+        if ((rc = table_init(&I->own_tables[i], m->table_type[m->ntable_imports + i], l->min,
+                             l->has_max ? l->max : UINT32_MAX)))
+            goto fail;
+        I->tables[m->ntable_imports + i] = &I->own_tables[i];
+    }
+    if (m->nmems > m->nmem_imports) {
+        const limits *l = &m->mem_lim[0];
+        if (l->min > I->lim.max_memory_pages) {
+            cx_wasm_err(err, "limit exceeded: memory size");
+            rc = CX_ELIMIT;
+            goto fail;
+        }
+        if ((rc = mem_init(&I->own_mem, l->min, l->has_max ? l->max : UINT32_MAX))) goto fail;
+        I->has_own_mem = true;
+        I->mem = &I->own_mem;
+    }
+    /* Segments in order; a failing one traps after the earlier ones landed. */
+    for (uint32_t i = 0; i < m->nelems; i++) {
+        const elem_seg *e = &m->elems[i];
+        if (e->mode == 0) {
+            cx_wasm_table *t = I->tables[e->table];
+            uint32_t off = (uint32_t)eval_const(I, &e->offset);
+            if ((uint64_t)off + e->count > t->size) {
+                rc = set_trap(trap, CX_WASM_TRAP_TABLE_OOB, err);
+                goto trapped;
+            }
+            for (uint32_t k = 0; k < e->count; k++)
+                t->elems[off + k] = (void *)(uintptr_t)eval_const(I, &e->items[k]);
+        }
+        if (e->mode != 1) I->elem_dropped[i] = 1;
+    }
+    for (uint32_t i = 0; i < m->ndatas; i++) {
+        const data_seg *d = &m->datas[i];
+        if (d->mode != 0) continue;
+        uint32_t off = (uint32_t)eval_const(I, &d->offset);
+        if ((uint64_t)off + d->len > I->mem->size) {
+            rc = set_trap(trap, CX_WASM_TRAP_MEMORY_OOB, err);
+            goto trapped;
+        }
+        if (d->len) memcpy(I->mem->data + off, d->bytes, d->len);
+        I->data_dropped[i] = 1;
+    }
+    if (m->has_start) {
+        cx_wasm_trap k;
+        rc = cx_wasm_call(I, I->fptr[m->start], NULL, 0, NULL, 0, &k);
+        if (rc) {
+            rc = set_trap(trap, k, err);
+            goto trapped;
+        }
+    }
+    *out = I;
+    return 0;
+trapped:
+    /* Earlier segments may have written this instance's functions into an
+     * imported table, so it must live on: the caller frees it. */
+    *out = I;
+    return rc;
+fail:
+    cx_wasm_instance_free(I);
+    return rc;
+}
+
+/* ---- calls ---- */
+
+/* The value stack and call frames, made on the first call. */
+static int ensure_stack(cx_wasm_instance *I) {
+    if (I->stack) return 0;
+    I->stack = malloc(stack_bytes(I));
+    I->frames = malloc(frames_bytes(I));
+    if (!I->stack || !I->frames) {
+        free(I->stack), free(I->frames);
+        I->stack = NULL, I->frames = NULL;
+        return CX_ENOMEM;
+    }
+    I->stack_end = I->stack + stack_bytes(I) / sizeof(uint64_t);
+    I->stack_base = I->stack;
+    return 0;
+}
+
+int cx_wasm_call(cx_wasm_instance *inst, cx_wasm_func *f, const cx_wasm_val *args, uint32_t nargs,
+                 cx_wasm_val *results, uint32_t nresults, cx_wasm_trap *trap) {
+    if (trap) *trap = CX_WASM_TRAP_NONE;
+    if (!inst || !f) return CX_EINVAL;
+    const functype *ft = f->type;
+    if (nargs != ft->nparams || nresults < ft->nresults || (nargs && !args) ||
+        (ft->nresults && !results))
+        return CX_EINVAL;
+    for (uint32_t i = 0; i < nargs; i++)
+        if (args[i].type != ft->types[i]) return CX_EINVAL;
+    int rc = ensure_stack(inst);
+    if (rc) return rc;
+    uint32_t n = ft->nparams > ft->nresults ? ft->nparams : ft->nresults;
+    uint64_t buf[16];
+    uint64_t *io = n <= 16 ? buf : malloc(n * sizeof *io);
+    if (!io) return CX_ENOMEM;
+    for (uint32_t i = 0; i < nargs; i++) io[i] = val_bits(args[i]);
+    cx_wasm_trap k;
+    cx_wasm_exec(inst, f, io, &k);
+    if (k == CX_WASM_TRAP_NONE)
+        for (uint32_t i = 0; i < ft->nresults; i++)
+            results[i] = bits_val(ft->types[ft->nparams + i], io[i]);
+    if (io != buf) free(io);
+    if (trap) *trap = k;
+    if (k == CX_WASM_TRAP_NONE) return 0;
+    return (k == CX_WASM_TRAP_FUEL || k == CX_WASM_TRAP_DEADLINE) ? CX_ELIMIT : CX_EPROTO;
+}
+
+/* ---- accessors ---- */
+
+void cx_wasm_instance_set_fuel(cx_wasm_instance *I, uint64_t fuel) {
+    I->fuel = fuel;
+    I->fuel_on = fuel != 0;
+}
+uint64_t cx_wasm_instance_fuel_left(const cx_wasm_instance *I) {
+    return I->fuel;
+}
+void cx_wasm_instance_set_deadline(cx_wasm_instance *I, uint64_t deadline_ns) {
+    I->deadline = deadline_ns;
+}
+void cx_wasm_instance_set_user(cx_wasm_instance *I, void *user) {
+    I->user = user;
+}
+void *cx_wasm_instance_user(const cx_wasm_instance *I) {
+    return I->user;
+}
+int cx_wasm_exit_code(const cx_wasm_instance *I) {
+    return I->exit_code;
+}
+
+void *cx_wasm_instance_export(cx_wasm_instance *I, const char *name, size_t len, int kind) {
+    if (!I || !name) return NULL;
+    for (uint32_t i = 0; i < I->mod->nexports; i++) {
+        const export *e = &I->mod->exports[i];
+        if (e->kind == kind && e->name_len == len && !memcmp(e->name, name, len))
+            return export_obj(I, e);
+    }
+    return NULL;
+}
+
+static void *find_export(cx_wasm_instance *I, const char *name, int kind) {
+    return name ? cx_wasm_instance_export(I, name, strlen(name), kind) : NULL;
+}
+
+cx_wasm_func *cx_wasm_instance_func(cx_wasm_instance *I, const char *name) {
+    return find_export(I, name, 0);
+}
+cx_wasm_table *cx_wasm_instance_table(cx_wasm_instance *I, const char *name) {
+    return find_export(I, name, 1);
+}
+cx_wasm_memory *cx_wasm_instance_memory(cx_wasm_instance *I, const char *name) {
+    return find_export(I, name, 2);
+}
+cx_wasm_global *cx_wasm_instance_global(cx_wasm_instance *I, const char *name) {
+    return find_export(I, name, 3);
+}
+cx_wasm_memory *cx_wasm_instance_default_memory(cx_wasm_instance *I) {
+    return I ? I->mem : NULL;
+}
+
+uint32_t cx_wasm_func_param_count(const cx_wasm_func *f) {
+    return f->type->nparams;
+}
+uint32_t cx_wasm_func_result_count(const cx_wasm_func *f) {
+    return f->type->nresults;
+}
+uint8_t cx_wasm_func_param_type(const cx_wasm_func *f, uint32_t i) {
+    return i < f->type->nparams ? f->type->types[i] : 0;
+}
+uint8_t cx_wasm_func_result_type(const cx_wasm_func *f, uint32_t i) {
+    return i < f->type->nresults ? f->type->types[f->type->nparams + i] : 0;
+}
+
+size_t cx_wasm_memory_size(const cx_wasm_memory *m) {
+    return m ? (size_t)m->size : 0;
+}
+
+void *cx_wasm_memory_ptr(cx_wasm_memory *m, uint64_t off, size_t n) {
+    if (!m || off > m->size || n > m->size - off) return NULL;
+    return m->data + off;
+}
+
+int cx_wasm_memory_read(const cx_wasm_memory *m, uint64_t off, void *dst, size_t n) {
+    if (!m || off > m->size || n > m->size - off) return CX_ERANGE;
+    if (n) memcpy(dst, m->data + off, n);
+    return 0;
+}
+
+int cx_wasm_memory_write(cx_wasm_memory *m, uint64_t off, const void *src, size_t n) {
+    if (!m || off > m->size || n > m->size - off) return CX_ERANGE;
+    if (n) memcpy(m->data + off, src, n);
+    return 0;
+}
+
+int64_t cx_wasm_memory_grow(cx_wasm_memory *m, uint32_t delta) {
+    if (!m) return -1;
+    return cx_wasm_memory_grow_pages(m, delta, 65536);
+}
+
+uint32_t cx_wasm_table_size(const cx_wasm_table *t) {
+    return t ? t->size : 0;
+}
+
+int cx_wasm_table_get(const cx_wasm_table *t, uint32_t i, cx_wasm_val *out) {
+    if (!t || i >= t->size) return CX_ERANGE;
+    out->type = t->type;
+    out->of.ref = t->elems[i];
+    return 0;
+}
+
+int cx_wasm_table_set(cx_wasm_table *t, uint32_t i, cx_wasm_val v) {
+    if (!t || i >= t->size) return CX_ERANGE;
+    if (v.type != t->type) return CX_EINVAL;
+    t->elems[i] = v.of.ref;
+    return 0;
+}

@@ -1,0 +1,769 @@
+/* The interpreter: direct-threaded dispatch over compiled cells.
+ *
+ * Each cell that starts an operation holds its handler's address, so the
+ * dispatch is one indirect jump (`goto *pc->op`), and immediates follow the
+ * operation cell. Values are 8-byte slots on the instance's value stack; a
+ * function's frame is its locals (params first) then its operand stack. Call
+ * frames live in a separate array, so wasm recursion never grows the C stack
+ * and exhaustion is a clean trap.
+ *
+ * Fuel and the deadline share one down-counter (`budget`), decremented at
+ * function entry and loop headers; only when it reaches zero does the slow
+ * path look at the fuel reserve and the clock.
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <time.h>
+#include "ops.h"
+#include "wasm_int.h"
+
+#define BUDGET_CHUNK 4096
+
+static inline float F32(uint64_t v) {
+    uint32_t b = (uint32_t)v;
+    float f;
+    memcpy(&f, &b, 4);
+    return f;
+}
+static inline double F64(uint64_t v) {
+    double d;
+    memcpy(&d, &v, 8);
+    return d;
+}
+static inline uint64_t BF32(float f) {
+    uint32_t b;
+    memcpy(&b, &f, 4);
+    return b;
+}
+static inline uint64_t BF64(double d) {
+    uint64_t b;
+    memcpy(&b, &d, 8);
+    return b;
+}
+
+static inline bool qnan32(float x) {
+    return x != x;
+}
+
+static float min32(float a, float b) {
+    if (a != a || b != b) return a + b;
+    if (a == 0 && b == 0) return signbit(a) ? a : b;
+    return a < b ? a : b;
+}
+static float max32(float a, float b) {
+    if (a != a || b != b) return a + b;
+    if (a == 0 && b == 0) return signbit(a) ? b : a;
+    return a > b ? a : b;
+}
+static double min64(double a, double b) {
+    if (a != a || b != b) return a + b;
+    if (a == 0 && b == 0) return signbit(a) ? a : b;
+    return a < b ? a : b;
+}
+static double max64(double a, double b) {
+    if (a != a || b != b) return a + b;
+    if (a == 0 && b == 0) return signbit(a) ? b : a;
+    return a > b ? a : b;
+}
+
+uint64_t cx_wasm_now_ns(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* Slow path of the budget: refill from the fuel reserve, check the clock. */
+static int refill(cx_wasm_instance *E, int64_t *budget) {
+    if (E->deadline && cx_wasm_now_ns() > E->deadline) return CX_WASM_TRAP_DEADLINE;
+    if (E->fuel_on) {
+        if (E->fuel == 0) return CX_WASM_TRAP_FUEL;
+        uint64_t chunk = E->fuel < BUDGET_CHUNK ? E->fuel : BUDGET_CHUNK;
+        E->fuel -= chunk;
+        *budget = (int64_t)chunk;
+    } else {
+        *budget = BUDGET_CHUNK;
+    }
+    return 0;
+}
+
+static uint64_t eval_ref(cx_wasm_instance *I, const constexpr *ce) {
+    if (ce->op == 0xD2) return (uint64_t)(uintptr_t)I->fptr[ce->val];
+    if (ce->op == 0x23) return I->globals[ce->val]->val;
+    return 0;
+}
+
+/* Call a host function with args at sp[1-np..0]; results replace them. */
+static int call_host(cx_wasm_instance *I, cx_wasm_func *f, uint64_t *args) {
+    uint32_t np = f->type->nparams, nr = f->type->nresults;
+    cx_wasm_val abuf[16], rbuf[16];
+    cx_wasm_val *a = np <= 16 ? abuf : malloc(np * sizeof *a);
+    cx_wasm_val *r = nr <= 16 ? rbuf : malloc(nr * sizeof *r);
+    int rc = CX_ENOMEM;
+    if (a && r) {
+        for (uint32_t i = 0; i < np; i++) {
+            a[i].type = f->type->types[i];
+            a[i].of.f64_bits = args[i];
+        }
+        for (uint32_t i = 0; i < nr; i++) {
+            r[i].type = f->type->types[np + i];
+            r[i].of.f64_bits = 0;
+        }
+        rc = f->host(I, f->host_data, a, r);
+        if (rc == 0)
+            for (uint32_t i = 0; i < nr; i++) {
+                uint8_t t = r[i].type;
+                args[i] = (t == CX_WASM_I32 || t == CX_WASM_F32) ? (uint64_t)r[i].of.f32_bits
+                          : (t == 0x70 || t == 0x6F)             ? (uint64_t)(uintptr_t)r[i].of.ref
+                                                                 : r[i].of.f64_bits;
+            }
+    }
+    if (a != abuf) free(a);
+    if (r != rbuf) free(r);
+    if (rc > 0) return CX_WASM_TRAP_EXIT;
+    return rc ? CX_WASM_TRAP_HOST : 0;
+}
+
+static int run(cx_wasm_instance *E, cx_wasm_func *entry, uint64_t *io,
+               const void *const **labels_out) {
+#define ADDR_(n) &&L_##n,
+    static const void *const labels[] = {CX_WASM_OPS(ADDR_)};
+#undef ADDR_
+    if (labels_out) {
+        *labels_out = labels;
+        return 0;
+    }
+    uint64_t *const base0 = E->stack_base;
+    const uint32_t depth0 = E->depth;
+    frame *const frames = E->frames;
+    uint32_t depth = depth0;
+    const uint32_t maxdepth = E->lim.max_call_depth;
+    int64_t budget = 0;
+    int kind = 0;
+    uint32_t np = entry->type->nparams;
+    const cell *pc = NULL;
+    uint64_t *fp = base0;
+    uint64_t *sp = base0 + np - 1;
+    cx_wasm_func *fn = NULL, *f = entry;
+    cx_wasm_instance *I = E;
+    cx_wasm_memory *mem = NULL;
+    if (base0 + np + entry->type->nresults + 1 > E->stack_end || depth + 1 >= maxdepth) {
+        kind = CX_WASM_TRAP_STACK_EXHAUSTED;
+        goto out;
+    }
+    memcpy(base0, io, np * sizeof *io);
+    frames[depth++] = (frame){NULL, NULL, NULL};
+
+#define NEXT() goto *(pc++)->op
+#define TRAP(k)                                                                                    \
+    do {                                                                                           \
+        kind = (k);                                                                                \
+        goto out;                                                                                  \
+    } while (0)
+#define TARGET(c) ((const cell *)(c).op)
+
+do_call:
+    if (f->host) {
+        uint32_t fnp = f->type->nparams, fnr = f->type->nresults;
+        uint64_t *args = sp - fnp + 1;
+        if (args + fnr > E->stack_end) TRAP(CX_WASM_TRAP_STACK_EXHAUSTED);
+        E->stack_base = sp + 1;
+        E->depth = depth;
+        int rc = call_host(I, f, args);
+        E->stack_base = base0;
+        E->depth = depth0;
+        if (rc) TRAP(rc);
+        sp = args + fnr - 1;
+        if (!fn) goto done; /* the entry itself was a host function */
+        NEXT();
+    }
+    {
+        const code *c = f->code;
+        uint32_t fnp = f->type->nparams;
+        if (depth >= maxdepth) TRAP(CX_WASM_TRAP_STACK_EXHAUSTED);
+        uint64_t *nfp = sp - fnp + 1;
+        if (nfp + c->nlocals + c->max_height + 1 > E->stack_end) TRAP(CX_WASM_TRAP_STACK_EXHAUSTED);
+        uint32_t extra = c->nlocals - fnp;
+        memset(sp + 1, 0, (size_t)extra * 8);
+        sp += extra;
+        frames[depth++] = (frame){pc, fp, fn};
+        fp = nfp;
+        fn = f;
+        I = f->inst;
+        mem = I->mem;
+        pc = c->cells;
+        if (--budget <= 0) {
+            int k = refill(E, &budget);
+            if (k) TRAP(k);
+        }
+        NEXT();
+    }
+
+L_UNREACHABLE:
+    TRAP(CX_WASM_TRAP_UNREACHABLE);
+L_BR:
+    pc = TARGET(pc[0]);
+    NEXT();
+L_BR_DROP : {
+    uint64_t packed = pc[1].u;
+    uint32_t arity = (uint32_t)packed;
+    uint64_t *dst = fp + (packed >> 32);
+    memmove(dst, sp - arity + 1, (size_t)arity * 8);
+    sp = dst + arity - 1;
+    pc = TARGET(pc[0]);
+    NEXT();
+}
+L_BR_IF:
+    if ((uint32_t)*sp--)
+        pc = TARGET(pc[0]);
+    else
+        pc++;
+    NEXT();
+L_BR_IF_DROP:
+    if ((uint32_t)*sp--) goto L_BR_DROP;
+    pc += 2;
+    NEXT();
+L_BR_UNLESS:
+    if (!(uint32_t)*sp--)
+        pc = TARGET(pc[0]);
+    else
+        pc++;
+    NEXT();
+L_BR_TABLE : {
+    uint64_t n = pc[0].u;
+    uint32_t i = (uint32_t)*sp--;
+    if (i > n) i = (uint32_t)n;
+    pc = pc + 1 + 2 * (size_t)i;
+    goto L_BR_DROP;
+}
+L_RETURN : {
+    uint32_t n = fn->type->nresults;
+    memmove(fp, sp - n + 1, (size_t)n * 8);
+    sp = fp + n - 1;
+    frame *fr = &frames[--depth];
+    pc = fr->ret_pc;
+    fp = fr->fp;
+    fn = fr->fn;
+    if (!fn) goto done;
+    I = fn->inst;
+    mem = I->mem;
+    NEXT();
+}
+L_CALL:
+    f = I->fptr[pc[0].u];
+    pc++;
+    goto do_call;
+L_CALL_INDIRECT : {
+    cx_wasm_table *t = I->tables[pc[1].u];
+    uint32_t i = (uint32_t)*sp--;
+    if (i >= t->size) TRAP(CX_WASM_TRAP_TABLE_OOB);
+    f = t->elems[i];
+    if (!f) TRAP(CX_WASM_TRAP_UNINIT_ELEMENT);
+    if (!functype_eq(f->type, &I->mod->types[pc[0].u])) TRAP(CX_WASM_TRAP_INDIRECT_TYPE);
+    pc += 2;
+    goto do_call;
+}
+L_LOOP_FUEL:
+    if (--budget <= 0) {
+        int k = refill(E, &budget);
+        if (k) TRAP(k);
+    }
+    NEXT();
+L_DROP:
+    sp--;
+    NEXT();
+L_SELECT : {
+    uint32_t c = (uint32_t)sp[0];
+    sp -= 2;
+    if (!c) sp[0] = sp[1];
+    NEXT();
+}
+L_LOCAL_GET:
+    *++sp = fp[pc[0].u];
+    pc++;
+    NEXT();
+L_LOCAL_SET:
+    fp[pc[0].u] = *sp--;
+    pc++;
+    NEXT();
+L_LOCAL_TEE:
+    fp[pc[0].u] = *sp;
+    pc++;
+    NEXT();
+L_GLOBAL_GET:
+    *++sp = I->globals[pc[0].u]->val;
+    pc++;
+    NEXT();
+L_GLOBAL_SET:
+    I->globals[pc[0].u]->val = *sp--;
+    pc++;
+    NEXT();
+L_CONST:
+    *++sp = pc[0].u;
+    pc++;
+    NEXT();
+L_TABLE_GET : {
+    cx_wasm_table *t = I->tables[pc[0].u];
+    uint32_t i = (uint32_t)sp[0];
+    if (i >= t->size) TRAP(CX_WASM_TRAP_TABLE_OOB);
+    sp[0] = (uint64_t)(uintptr_t)t->elems[i];
+    pc++;
+    NEXT();
+}
+L_TABLE_SET : {
+    cx_wasm_table *t = I->tables[pc[0].u];
+    uint64_t v = sp[0];
+    uint32_t i = (uint32_t)sp[-1];
+    sp -= 2;
+    if (i >= t->size) TRAP(CX_WASM_TRAP_TABLE_OOB);
+    t->elems[i] = (void *)(uintptr_t)v;
+    pc++;
+    NEXT();
+}
+L_TABLE_SIZE:
+    *++sp = I->tables[pc[0].u]->size;
+    pc++;
+    NEXT();
+L_TABLE_GROW : {
+    cx_wasm_table *t = I->tables[pc[0].u];
+    uint32_t n = (uint32_t)sp[0];
+    void *init = (void *)(uintptr_t)sp[-1];
+    sp--;
+    sp[0] = (uint32_t)cx_wasm_table_grow_n(t, n, init, I->lim.max_table_size);
+    pc++;
+    NEXT();
+}
+L_TABLE_FILL : {
+    cx_wasm_table *t = I->tables[pc[0].u];
+    uint32_t n = (uint32_t)sp[0];
+    void *v = (void *)(uintptr_t)sp[-1];
+    uint32_t d = (uint32_t)sp[-2];
+    sp -= 3;
+    if ((uint64_t)d + n > t->size) TRAP(CX_WASM_TRAP_TABLE_OOB);
+    for (uint32_t k = 0; k < n; k++) t->elems[d + k] = v;
+    pc++;
+    NEXT();
+}
+L_TABLE_COPY : {
+    cx_wasm_table *td = I->tables[pc[0].u], *ts = I->tables[pc[1].u];
+    uint32_t n = (uint32_t)sp[0], s = (uint32_t)sp[-1], d = (uint32_t)sp[-2];
+    sp -= 3;
+    if ((uint64_t)s + n > ts->size || (uint64_t)d + n > td->size) TRAP(CX_WASM_TRAP_TABLE_OOB);
+    if (n) memmove(td->elems + d, ts->elems + s, (size_t)n * sizeof(void *));
+    pc += 2;
+    NEXT();
+}
+L_TABLE_INIT : {
+    const elem_seg *seg = &I->mod->elems[pc[0].u];
+    cx_wasm_table *t = I->tables[pc[1].u];
+    uint32_t n = (uint32_t)sp[0], s = (uint32_t)sp[-1], d = (uint32_t)sp[-2];
+    sp -= 3;
+    uint32_t len = I->elem_dropped[pc[0].u] ? 0 : seg->count;
+    if ((uint64_t)s + n > len || (uint64_t)d + n > t->size) TRAP(CX_WASM_TRAP_TABLE_OOB);
+    for (uint32_t k = 0; k < n; k++)
+        t->elems[d + k] = (void *)(uintptr_t)eval_ref(I, &seg->items[s + k]);
+    pc += 2;
+    NEXT();
+}
+L_ELEM_DROP:
+    I->elem_dropped[pc[0].u] = 1;
+    pc++;
+    NEXT();
+
+#define LOAD(name, T, conv)                                                                        \
+    L_##name : {                                                                                   \
+        uint64_t ea = (uint64_t)(uint32_t)sp[0] + pc[0].u;                                         \
+        pc++;                                                                                      \
+        if (ea + sizeof(T) > mem->size) TRAP(CX_WASM_TRAP_MEMORY_OOB);                             \
+        T v;                                                                                       \
+        memcpy(&v, mem->data + ea, sizeof v);                                                      \
+        sp[0] = (conv);                                                                            \
+        NEXT();                                                                                    \
+    }
+    LOAD(I32_LOAD, uint32_t, v)
+    LOAD(I64_LOAD, uint64_t, v)
+    LOAD(F32_LOAD, uint32_t, v)
+    LOAD(F64_LOAD, uint64_t, v)
+    LOAD(I32_LOAD8_S, int8_t, (uint32_t)(int32_t)v)
+    LOAD(I32_LOAD8_U, uint8_t, v)
+    LOAD(I32_LOAD16_S, int16_t, (uint32_t)(int32_t)v)
+    LOAD(I32_LOAD16_U, uint16_t, v)
+    LOAD(I64_LOAD8_S, int8_t, (uint64_t)(int64_t)v)
+    LOAD(I64_LOAD8_U, uint8_t, v)
+    LOAD(I64_LOAD16_S, int16_t, (uint64_t)(int64_t)v)
+    LOAD(I64_LOAD16_U, uint16_t, v)
+    LOAD(I64_LOAD32_S, int32_t, (uint64_t)(int64_t)v)
+    LOAD(I64_LOAD32_U, uint32_t, v)
+#define STORE(name, T)                                                                             \
+    L_##name : {                                                                                   \
+        T v = (T)sp[0];                                                                            \
+        uint64_t ea = (uint64_t)(uint32_t)sp[-1] + pc[0].u;                                        \
+        sp -= 2;                                                                                   \
+        pc++;                                                                                      \
+        if (ea + sizeof(T) > mem->size) TRAP(CX_WASM_TRAP_MEMORY_OOB);                             \
+        memcpy(mem->data + ea, &v, sizeof v);                                                      \
+        NEXT();                                                                                    \
+    }
+    STORE(I32_STORE, uint32_t)
+    STORE(I64_STORE, uint64_t)
+    STORE(F32_STORE, uint32_t)
+    STORE(F64_STORE, uint64_t)
+    STORE(I32_STORE8, uint8_t)
+    STORE(I32_STORE16, uint16_t)
+    STORE(I64_STORE8, uint8_t)
+    STORE(I64_STORE16, uint16_t)
+    STORE(I64_STORE32, uint32_t)
+
+L_MEMORY_SIZE:
+    *++sp = mem->pages;
+    NEXT();
+L_MEMORY_GROW:
+    sp[0] = (uint32_t)cx_wasm_memory_grow_pages(mem, (uint32_t)sp[0], I->lim.max_memory_pages);
+    NEXT();
+L_MEMORY_INIT : {
+    const data_seg *seg = &I->mod->datas[pc[0].u];
+    uint32_t n = (uint32_t)sp[0], s = (uint32_t)sp[-1], d = (uint32_t)sp[-2];
+    sp -= 3;
+    uint32_t len = I->data_dropped[pc[0].u] ? 0 : seg->len;
+    if ((uint64_t)s + n > len || (uint64_t)d + n > mem->size) TRAP(CX_WASM_TRAP_MEMORY_OOB);
+    if (n) memcpy(mem->data + d, seg->bytes + s, n);
+    pc++;
+    NEXT();
+}
+L_DATA_DROP:
+    I->data_dropped[pc[0].u] = 1;
+    pc++;
+    NEXT();
+L_MEMORY_COPY : {
+    uint32_t n = (uint32_t)sp[0], s = (uint32_t)sp[-1], d = (uint32_t)sp[-2];
+    sp -= 3;
+    if ((uint64_t)s + n > mem->size || (uint64_t)d + n > mem->size) TRAP(CX_WASM_TRAP_MEMORY_OOB);
+    if (n) memmove(mem->data + d, mem->data + s, n);
+    NEXT();
+}
+L_MEMORY_FILL : {
+    uint32_t n = (uint32_t)sp[0], v = (uint32_t)sp[-1], d = (uint32_t)sp[-2];
+    sp -= 3;
+    if ((uint64_t)d + n > mem->size) TRAP(CX_WASM_TRAP_MEMORY_OOB);
+    if (n) memset(mem->data + d, (int)(v & 0xFF), n);
+    NEXT();
+}
+L_REF_IS_NULL:
+    sp[0] = sp[0] == 0;
+    NEXT();
+L_REF_FUNC:
+    *++sp = (uint64_t)(uintptr_t)I->fptr[pc[0].u];
+    pc++;
+    NEXT();
+
+    /* ---- numeric ---- */
+#define UN32(name, expr)                                                                           \
+    L_##name : {                                                                                   \
+        uint32_t a = (uint32_t)sp[0];                                                              \
+        sp[0] = (uint32_t)(expr);                                                                  \
+        NEXT();                                                                                    \
+    }
+#define BIN32(name, expr)                                                                          \
+    L_##name : {                                                                                   \
+        uint32_t b = (uint32_t)sp[0], a = (uint32_t)sp[-1];                                        \
+        sp--;                                                                                      \
+        sp[0] = (uint32_t)(expr);                                                                  \
+        NEXT();                                                                                    \
+    }
+#define UN64(name, expr)                                                                           \
+    L_##name : {                                                                                   \
+        uint64_t a = sp[0];                                                                        \
+        sp[0] = (uint64_t)(expr);                                                                  \
+        NEXT();                                                                                    \
+    }
+#define BIN64(name, expr)                                                                          \
+    L_##name : {                                                                                   \
+        uint64_t b = sp[0], a = sp[-1];                                                            \
+        sp--;                                                                                      \
+        sp[0] = (uint64_t)(expr);                                                                  \
+        NEXT();                                                                                    \
+    }
+#define CMP64(name, expr)                                                                          \
+    L_##name : {                                                                                   \
+        uint64_t b = sp[0], a = sp[-1];                                                            \
+        sp--;                                                                                      \
+        sp[0] = (uint32_t)(expr);                                                                  \
+        NEXT();                                                                                    \
+    }
+#define S32(x) ((int32_t)(x))
+#define S64(x) ((int64_t)(x))
+    UN32(I32_EQZ, a == 0)
+    BIN32(I32_EQ, a == b)
+    BIN32(I32_NE, a != b)
+    BIN32(I32_LT_S, S32(a) < S32(b))
+    BIN32(I32_LT_U, a < b)
+    BIN32(I32_GT_S, S32(a) > S32(b))
+    BIN32(I32_GT_U, a > b)
+    BIN32(I32_LE_S, S32(a) <= S32(b))
+    BIN32(I32_LE_U, a <= b)
+    BIN32(I32_GE_S, S32(a) >= S32(b))
+    BIN32(I32_GE_U, a >= b)
+L_I64_EQZ:
+    sp[0] = sp[0] == 0;
+    NEXT();
+    CMP64(I64_EQ, a == b)
+    CMP64(I64_NE, a != b)
+    CMP64(I64_LT_S, S64(a) < S64(b))
+    CMP64(I64_LT_U, a < b)
+    CMP64(I64_GT_S, S64(a) > S64(b))
+    CMP64(I64_GT_U, a > b)
+    CMP64(I64_LE_S, S64(a) <= S64(b))
+    CMP64(I64_LE_U, a <= b)
+    CMP64(I64_GE_S, S64(a) >= S64(b))
+    CMP64(I64_GE_U, a >= b)
+    CMP64(F32_EQ, F32(a) == F32(b))
+    CMP64(F32_NE, F32(a) != F32(b))
+    CMP64(F32_LT, F32(a) < F32(b))
+    CMP64(F32_GT, F32(a) > F32(b))
+    CMP64(F32_LE, F32(a) <= F32(b))
+    CMP64(F32_GE, F32(a) >= F32(b))
+    CMP64(F64_EQ, F64(a) == F64(b))
+    CMP64(F64_NE, F64(a) != F64(b))
+    CMP64(F64_LT, F64(a) < F64(b))
+    CMP64(F64_GT, F64(a) > F64(b))
+    CMP64(F64_LE, F64(a) <= F64(b))
+    CMP64(F64_GE, F64(a) >= F64(b))
+    UN32(I32_CLZ, a ? __builtin_clz(a) : 32)
+    UN32(I32_CTZ, a ? __builtin_ctz(a) : 32)
+    UN32(I32_POPCNT, __builtin_popcount(a))
+    BIN32(I32_ADD, a + b)
+    BIN32(I32_SUB, a - b)
+    BIN32(I32_MUL, a * b)
+L_I32_DIV_S : {
+    int32_t b = S32(sp[0]), a = S32(sp[-1]);
+    if (b == 0) TRAP(CX_WASM_TRAP_DIV_ZERO);
+    if (a == INT32_MIN && b == -1) TRAP(CX_WASM_TRAP_INT_OVERFLOW);
+    sp--;
+    sp[0] = (uint32_t)(a / b);
+    NEXT();
+}
+L_I32_DIV_U : {
+    uint32_t b = (uint32_t)sp[0], a = (uint32_t)sp[-1];
+    if (b == 0) TRAP(CX_WASM_TRAP_DIV_ZERO);
+    sp--;
+    sp[0] = a / b;
+    NEXT();
+}
+L_I32_REM_S : {
+    int32_t b = S32(sp[0]), a = S32(sp[-1]);
+    if (b == 0) TRAP(CX_WASM_TRAP_DIV_ZERO);
+    sp--;
+    sp[0] = b == -1 ? 0 : (uint32_t)(a % b);
+    NEXT();
+}
+L_I32_REM_U : {
+    uint32_t b = (uint32_t)sp[0], a = (uint32_t)sp[-1];
+    if (b == 0) TRAP(CX_WASM_TRAP_DIV_ZERO);
+    sp--;
+    sp[0] = a % b;
+    NEXT();
+}
+    BIN32(I32_AND, a & b)
+    BIN32(I32_OR, a | b)
+    BIN32(I32_XOR, a ^ b)
+    BIN32(I32_SHL, a << (b & 31))
+    BIN32(I32_SHR_S, S32(a) >> (b & 31))
+    BIN32(I32_SHR_U, a >> (b & 31))
+    BIN32(I32_ROTL, (a << (b & 31)) | (a >> ((32 - (b & 31)) & 31)))
+    BIN32(I32_ROTR, (a >> (b & 31)) | (a << ((32 - (b & 31)) & 31)))
+    UN64(I64_CLZ, a ? __builtin_clzll(a) : 64)
+    UN64(I64_CTZ, a ? __builtin_ctzll(a) : 64)
+    UN64(I64_POPCNT, __builtin_popcountll(a))
+    BIN64(I64_ADD, a + b)
+    BIN64(I64_SUB, a - b)
+    BIN64(I64_MUL, a * b)
+L_I64_DIV_S : {
+    int64_t b = S64(sp[0]), a = S64(sp[-1]);
+    if (b == 0) TRAP(CX_WASM_TRAP_DIV_ZERO);
+    if (a == INT64_MIN && b == -1) TRAP(CX_WASM_TRAP_INT_OVERFLOW);
+    sp--;
+    sp[0] = (uint64_t)(a / b);
+    NEXT();
+}
+L_I64_DIV_U : {
+    uint64_t b = sp[0], a = sp[-1];
+    if (b == 0) TRAP(CX_WASM_TRAP_DIV_ZERO);
+    sp--;
+    sp[0] = a / b;
+    NEXT();
+}
+L_I64_REM_S : {
+    int64_t b = S64(sp[0]), a = S64(sp[-1]);
+    if (b == 0) TRAP(CX_WASM_TRAP_DIV_ZERO);
+    sp--;
+    sp[0] = b == -1 ? 0 : (uint64_t)(a % b);
+    NEXT();
+}
+L_I64_REM_U : {
+    uint64_t b = sp[0], a = sp[-1];
+    if (b == 0) TRAP(CX_WASM_TRAP_DIV_ZERO);
+    sp--;
+    sp[0] = a % b;
+    NEXT();
+}
+    BIN64(I64_AND, a & b)
+    BIN64(I64_OR, a | b)
+    BIN64(I64_XOR, a ^ b)
+    BIN64(I64_SHL, a << (b & 63))
+    BIN64(I64_SHR_S, S64(a) >> (b & 63))
+    BIN64(I64_SHR_U, a >> (b & 63))
+    BIN64(I64_ROTL, (a << (b & 63)) | (a >> ((64 - (b & 63)) & 63)))
+    BIN64(I64_ROTR, (a >> (b & 63)) | (a << ((64 - (b & 63)) & 63)))
+
+    /* floats: sign operations are pure bit operations (no NaN change) */
+    UN64(F32_ABS, a & 0x7FFFFFFFu)
+    UN64(F32_NEG, (a ^ 0x80000000u) & 0xFFFFFFFFu)
+    UN64(F32_CEIL, BF32(qnan32(F32(a)) ? F32(a) + F32(a) : ceilf(F32(a))))
+    UN64(F32_FLOOR, BF32(qnan32(F32(a)) ? F32(a) + F32(a) : floorf(F32(a))))
+    UN64(F32_TRUNC, BF32(qnan32(F32(a)) ? F32(a) + F32(a) : truncf(F32(a))))
+    UN64(F32_NEAREST, BF32(qnan32(F32(a)) ? F32(a) + F32(a) : nearbyintf(F32(a))))
+    UN64(F32_SQRT, BF32(qnan32(F32(a)) ? F32(a) + F32(a) : sqrtf(F32(a))))
+    BIN64(F32_ADD, BF32(F32(a) + F32(b)))
+    BIN64(F32_SUB, BF32(F32(a) - F32(b)))
+    BIN64(F32_MUL, BF32(F32(a) * F32(b)))
+    BIN64(F32_DIV, BF32(F32(a) / F32(b)))
+    BIN64(F32_MIN, BF32(min32(F32(a), F32(b))))
+    BIN64(F32_MAX, BF32(max32(F32(a), F32(b))))
+    BIN64(F32_COPYSIGN, (a & 0x7FFFFFFFu) | (b & 0x80000000u))
+    UN64(F64_ABS, a & 0x7FFFFFFFFFFFFFFFull)
+    UN64(F64_NEG, a ^ 0x8000000000000000ull)
+    UN64(F64_CEIL, BF64(F64(a) != F64(a) ? F64(a) + F64(a) : ceil(F64(a))))
+    UN64(F64_FLOOR, BF64(F64(a) != F64(a) ? F64(a) + F64(a) : floor(F64(a))))
+    UN64(F64_TRUNC, BF64(F64(a) != F64(a) ? F64(a) + F64(a) : trunc(F64(a))))
+    UN64(F64_NEAREST, BF64(F64(a) != F64(a) ? F64(a) + F64(a) : nearbyint(F64(a))))
+    UN64(F64_SQRT, BF64(F64(a) != F64(a) ? F64(a) + F64(a) : sqrt(F64(a))))
+    BIN64(F64_ADD, BF64(F64(a) + F64(b)))
+    BIN64(F64_SUB, BF64(F64(a) - F64(b)))
+    BIN64(F64_MUL, BF64(F64(a) * F64(b)))
+    BIN64(F64_DIV, BF64(F64(a) / F64(b)))
+    BIN64(F64_MIN, BF64(min64(F64(a), F64(b))))
+    BIN64(F64_MAX, BF64(max64(F64(a), F64(b))))
+    BIN64(F64_COPYSIGN, (a & 0x7FFFFFFFFFFFFFFFull) | (b & 0x8000000000000000ull))
+
+    /* conversions */
+    UN64(I32_WRAP_I64, (uint32_t)a)
+#define TRUNC(name, FT, GET, lo_ok, hi_ok, T, RT)                                                  \
+    L_##name : {                                                                                   \
+        FT x = GET(sp[0]);                                                                         \
+        if (x != x) TRAP(CX_WASM_TRAP_INVALID_CONVERSION);                                         \
+        if (!(lo_ok && hi_ok)) TRAP(CX_WASM_TRAP_INT_OVERFLOW);                                    \
+        sp[0] = (RT)(T)x;                                                                          \
+        NEXT();                                                                                    \
+    }
+    TRUNC(I32_TRUNC_F32_S, float, F32, x >= -2147483648.0f, x < 2147483648.0f, int32_t, uint32_t)
+    TRUNC(I32_TRUNC_F32_U, float, F32, x > -1.0f, x < 4294967296.0f, uint32_t, uint32_t)
+    TRUNC(I32_TRUNC_F64_S, double, F64, x > -2147483649.0, x < 2147483648.0, int32_t, uint32_t)
+    TRUNC(I32_TRUNC_F64_U, double, F64, x > -1.0, x < 4294967296.0, uint32_t, uint32_t)
+    UN64(I64_EXTEND_I32_S, (int64_t)(int32_t)a)
+    UN64(I64_EXTEND_I32_U, (uint32_t)a)
+    TRUNC(I64_TRUNC_F32_S, float, F32, x >= -9223372036854775808.0f, x < 9223372036854775808.0f,
+          int64_t, uint64_t)
+    TRUNC(I64_TRUNC_F32_U, float, F32, x > -1.0f, x < 18446744073709551616.0f, uint64_t, uint64_t)
+    TRUNC(I64_TRUNC_F64_S, double, F64, x >= -9223372036854775808.0, x < 9223372036854775808.0,
+          int64_t, uint64_t)
+    TRUNC(I64_TRUNC_F64_U, double, F64, x > -1.0, x < 18446744073709551616.0, uint64_t, uint64_t)
+    UN64(F32_CONVERT_I32_S, BF32((float)(int32_t)a))
+    UN64(F32_CONVERT_I32_U, BF32((float)(uint32_t)a))
+    UN64(F32_CONVERT_I64_S, BF32((float)(int64_t)a))
+    UN64(F32_CONVERT_I64_U, BF32((float)a))
+    UN64(F32_DEMOTE_F64, BF32((float)F64(a)))
+    UN64(F64_CONVERT_I32_S, BF64((double)(int32_t)a))
+    UN64(F64_CONVERT_I32_U, BF64((double)(uint32_t)a))
+    UN64(F64_CONVERT_I64_S, BF64((double)(int64_t)a))
+    UN64(F64_CONVERT_I64_U, BF64((double)a))
+    UN64(F64_PROMOTE_F32, BF64((double)F32(a)))
+    UN64(I32_REINTERPRET_F32, a)
+    UN64(I64_REINTERPRET_F64, a)
+    UN64(F32_REINTERPRET_I32, a)
+    UN64(F64_REINTERPRET_I64, a)
+    UN32(I32_EXTEND8_S, (int32_t)(int8_t)a)
+    UN32(I32_EXTEND16_S, (int32_t)(int16_t)a)
+    UN64(I64_EXTEND8_S, (int64_t)(int8_t)a)
+    UN64(I64_EXTEND16_S, (int64_t)(int16_t)a)
+    UN64(I64_EXTEND32_S, (int64_t)(int32_t)a)
+#define SAT(name, FT, GET, lo, hi, T, RT, MINV, MAXV)                                              \
+    L_##name : {                                                                                   \
+        FT x = GET(sp[0]);                                                                         \
+        RT r;                                                                                      \
+        if (x != x)                                                                                \
+            r = 0;                                                                                 \
+        else if (!(lo))                                                                            \
+            r = (RT)(T)(MINV);                                                                     \
+        else if (!(hi))                                                                            \
+            r = (RT)(T)(MAXV);                                                                     \
+        else                                                                                       \
+            r = (RT)(T)x;                                                                          \
+        sp[0] = r;                                                                                 \
+        NEXT();                                                                                    \
+    }
+    SAT(I32_TRUNC_SAT_F32_S, float, F32, x >= -2147483648.0f, x < 2147483648.0f, int32_t, uint32_t,
+        INT32_MIN, INT32_MAX)
+    SAT(I32_TRUNC_SAT_F32_U, float, F32, x > -1.0f, x < 4294967296.0f, uint32_t, uint32_t, 0,
+        UINT32_MAX)
+    SAT(I32_TRUNC_SAT_F64_S, double, F64, x > -2147483649.0, x < 2147483648.0, int32_t, uint32_t,
+        INT32_MIN, INT32_MAX)
+    SAT(I32_TRUNC_SAT_F64_U, double, F64, x > -1.0, x < 4294967296.0, uint32_t, uint32_t, 0,
+        UINT32_MAX)
+    SAT(I64_TRUNC_SAT_F32_S, float, F32, x >= -9223372036854775808.0f, x < 9223372036854775808.0f,
+        int64_t, uint64_t, INT64_MIN, INT64_MAX)
+    SAT(I64_TRUNC_SAT_F32_U, float, F32, x > -1.0f, x < 18446744073709551616.0f, uint64_t, uint64_t,
+        0, UINT64_MAX)
+    SAT(I64_TRUNC_SAT_F64_S, double, F64, x >= -9223372036854775808.0, x < 9223372036854775808.0,
+        int64_t, uint64_t, INT64_MIN, INT64_MAX)
+    SAT(I64_TRUNC_SAT_F64_U, double, F64, x > -1.0, x < 18446744073709551616.0, uint64_t, uint64_t,
+        0, UINT64_MAX)
+
+    /* superinstructions (see ops.h) */
+#define GEN32_(name, expr)                                                                         \
+    L_##name##_L : {                                                                               \
+        uint32_t b = (uint32_t)fp[pc[0].u], a = (uint32_t)sp[0];                                   \
+        pc++;                                                                                      \
+        sp[0] = (uint32_t)(expr);                                                                  \
+        NEXT();                                                                                    \
+    }                                                                                              \
+    L_##name##_C : {                                                                               \
+        uint32_t b = (uint32_t)pc[0].u, a = (uint32_t)sp[0];                                       \
+        pc++;                                                                                      \
+        sp[0] = (uint32_t)(expr);                                                                  \
+        NEXT();                                                                                    \
+    }
+#define GEN64_(name, expr)                                                                         \
+    L_##name##_L : {                                                                               \
+        uint64_t b = fp[pc[0].u], a = sp[0];                                                       \
+        pc++;                                                                                      \
+        sp[0] = (uint64_t)(expr);                                                                  \
+        NEXT();                                                                                    \
+    }                                                                                              \
+    L_##name##_C : {                                                                               \
+        uint64_t b = pc[0].u, a = sp[0];                                                           \
+        pc++;                                                                                      \
+        sp[0] = (uint64_t)(expr);                                                                  \
+        NEXT();                                                                                    \
+    }
+    CX_WASM_FUSE32(GEN32_)
+    CX_WASM_FUSE64(GEN64_)
+
+done:
+    memcpy(io, base0, (size_t)entry->type->nresults * sizeof *io);
+out:
+    if (E->fuel_on && budget > 0) E->fuel += (uint64_t)budget;
+    E->stack_base = base0;
+    E->depth = depth0;
+    return kind;
+}
+
+const void *const *cx_wasm_op_table(void) {
+    const void *const *t = NULL;
+    run(NULL, NULL, NULL, &t);
+    return t;
+}
+
+int cx_wasm_exec(cx_wasm_instance *E, cx_wasm_func *f, uint64_t *io, cx_wasm_trap *trap) {
+    int k = run(E, f, io, NULL);
+    if (trap) *trap = (cx_wasm_trap)k;
+    return k;
+}

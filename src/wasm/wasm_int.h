@@ -1,0 +1,198 @@
+/* Internal structures shared by the decoder, compiler and interpreter. */
+#ifndef CX_WASM_INT_H
+#define CX_WASM_INT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+#include <cortex/error.h>
+#include <cortex/wasm.h>
+
+#define WASM_PAGE 65536u
+
+/* One cell of compiled code: a handler address or an immediate. */
+typedef union cell {
+    const void *op;
+    uint64_t u;
+    int64_t i;
+} cell;
+
+typedef struct functype {
+    uint32_t nparams, nresults;
+    uint8_t *types; /* params then results */
+} functype;
+
+typedef struct limits {
+    uint32_t min, max; /* max UINT32_MAX: none */
+    bool has_max;
+} limits;
+
+typedef struct code {
+    uint32_t nlocals;    /* params + declared locals */
+    uint32_t max_height; /* operand stack slots needed above the locals */
+    const uint8_t *body; /* expression bytes (in the module copy) */
+    uint32_t body_len;
+    uint8_t *local_types; /* nlocals */
+    cell *cells;          /* compiled form */
+    uint32_t ncells;
+} code;
+
+typedef struct import {
+    char *module, *name;
+    uint32_t module_len, name_len;
+    uint8_t kind;  /* 0 func 1 table 2 mem 3 global */
+    uint32_t type; /* func: type index */
+    limits lim;    /* table/mem */
+    uint8_t vtype; /* table elem type / global type */
+    bool mut;
+} import;
+
+typedef struct constexpr {
+    uint8_t op;   /* 0x41 i32, 0x42 i64, 0x43 f32, 0x44 f64, 0xD0 ref.null, 0xD2 ref.func, 0x23
+                     global.get */
+    uint64_t val; /* value or index */
+}
+constexpr;
+
+typedef struct global_def {
+    uint8_t type;
+    bool mut;
+    constexpr init;
+} global_def;
+
+typedef struct export {
+    char *name;
+    uint32_t name_len;
+    uint8_t kind;
+    uint32_t index;
+}
+export;
+
+typedef struct elem_seg {
+    uint8_t mode; /* 0 active 1 passive 2 declarative */
+    uint8_t type;
+    uint32_t table;
+    constexpr offset;
+    uint32_t count;
+    constexpr *items;
+} elem_seg;
+
+typedef struct data_seg {
+    uint8_t mode; /* 0 active 1 passive */
+    uint32_t memory;
+    constexpr offset;
+    const uint8_t *bytes;
+    uint32_t len;
+} data_seg;
+
+struct cx_wasm_module {
+    uint8_t *bin; /* private copy of the binary */
+    size_t bin_len;
+    uint32_t ntypes;
+    functype *types;
+    uint32_t nimports;
+    import *imports;
+    uint32_t nfuncs, nfunc_imports; /* total and imported */
+    uint32_t *func_type;            /* per function (imports first) */
+    code *codes;                    /* nfuncs - nfunc_imports */
+    uint32_t ntables, ntable_imports;
+    limits *table_lim;
+    uint8_t *table_type;
+    uint32_t nmems, nmem_imports;
+    limits *mem_lim;
+    uint32_t nglobals, nglobal_imports;
+    global_def *globals; /* all, imports first (init unused for imports) */
+    uint32_t nexports;
+    export *exports;
+    bool has_start;
+    uint32_t start;
+    uint32_t nelems;
+    elem_seg *elems;
+    uint32_t ndatas;
+    data_seg *datas;
+    bool has_datacount;
+    uint32_t datacount;
+    uint8_t *declared_funcs; /* bitmap: functions ref.func may name */
+    cx_wasm_limits lim;
+};
+
+struct cx_wasm_func {
+    const functype *type;
+    functype own_type;      /* host functions own theirs */
+    cx_wasm_instance *inst; /* NULL for host functions */
+    const code *code;       /* wasm functions */
+    cx_wasm_host_fn host;
+    void *host_data;
+};
+
+struct cx_wasm_memory {
+    uint8_t *data;
+    uint64_t size; /* bytes */
+    uint32_t pages, max_pages;
+    bool mapped; /* data from mmap (large) rather than the heap */
+};
+
+struct cx_wasm_table {
+    void **elems;
+    uint32_t size, max;
+    uint8_t type;
+};
+
+struct cx_wasm_global {
+    uint64_t val;
+    uint8_t type;
+    bool mut;
+};
+
+typedef struct frame {
+    const cell *ret_pc;
+    uint64_t *fp;
+    cx_wasm_func *fn;
+} frame;
+
+struct cx_wasm_instance {
+    const cx_wasm_module *mod;
+    cx_wasm_func *funcs;       /* own functions: nfuncs - nfunc_imports */
+    cx_wasm_func **fptr;       /* all functions by index */
+    cx_wasm_table **tables;    /* all */
+    cx_wasm_table *own_tables; /* ntables - imports */
+    cx_wasm_memory *mem;       /* memory 0 or NULL */
+    cx_wasm_memory own_mem;
+    bool has_own_mem;
+    cx_wasm_global **globals;
+    cx_wasm_global *own_globals;
+    uint8_t *elem_dropped;
+    uint8_t *data_dropped;
+    cx_wasm_limits lim;
+    /* execution state */
+    uint64_t *stack, *stack_end, *stack_base; /* base: where the next entry starts */
+    frame *frames;
+    uint32_t depth;
+    uint64_t fuel;
+    bool fuel_on;
+    uint64_t deadline;
+    uint32_t clock_tick;
+    int exit_code;
+    void *user;
+};
+
+/* Type helpers. */
+static inline bool functype_eq(const functype *a, const functype *b) {
+    return a == b || (a->nparams == b->nparams && a->nresults == b->nresults &&
+                      memcmp(a->types, b->types, a->nparams + a->nresults) == 0);
+}
+
+/* compile.c: validate (and if emit, compile) function body i (defined index). */
+int cx_wasm_compile_body(cx_wasm_module *m, uint32_t def_index, bool emit, char *err);
+/* interp.c: the handler table (indexed by internal op) */
+const void *const *cx_wasm_op_table(void);
+/* interp.c: run f with args on inst's stack. sp points at the top arg. */
+int cx_wasm_exec(cx_wasm_instance *inst, cx_wasm_func *f, uint64_t *args, cx_wasm_trap *trap);
+/* instance.c */
+uint64_t cx_wasm_now_ns(void);
+int cx_wasm_memory_grow_pages(cx_wasm_memory *m, uint32_t delta, uint32_t limit);
+int cx_wasm_table_grow_n(cx_wasm_table *t, uint32_t delta, void *init, uint32_t limit);
+void cx_wasm_err(char *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+#endif

@@ -1,0 +1,84 @@
+#!/usr/bin/env bash
+# WebAssembly conformance and CLI checks:
+#  1. every assertion of the mvp+2.0 spec group passes (`cortex wasm spec`);
+#     no exclusions are needed (docs/WASM.md); text-format assert_malformed
+#     commands do not apply to a binary engine and are reported as skipped;
+#  2. the SIMD group's pass rate is printed (informational: SIMD is not built);
+#  3. `cortex wasm run` runs a WASI program built from C (examples/wasm_hello)
+#     and an exported function with typed arguments.
+# SKIPs (exit 0, with the reason) when the shared conformance folder is absent.
+set -u
+bin=${CORTEX_BIN:?CORTEX_BIN not set}
+src=${CX_SOURCE_DIR:-$(cd "$(dirname "$0")/../.." && pwd)}
+build=${CX_BUILD_DIR:-}
+shared=${CX_SHARED:-$src/../shared}
+corpus=$shared/conformance/wasm
+passed=0 failed=0
+ok() { echo "ok   $1"; passed=$((passed + 1)); }
+bad() { echo "FAIL $1"; failed=$((failed + 1)); }
+
+if [[ ! -d $corpus/mvp+2.0 ]]; then
+    echo "SKIPPED: $corpus/mvp+2.0 not found (shared conformance corpus absent)"
+    echo "0 passed, 0 failed"
+    exit 0
+fi
+
+out=$("$bin" wasm spec "$corpus"/mvp+2.0/*.json 2>&1)
+last=$(tail -1 <<<"$out")
+echo "mvp+2.0: $last ($(grep skipped <<<"$out" | head -1))"
+if [[ $last =~ ^([0-9]+)\ passed,\ 0\ failed$ ]] && (( BASH_REMATCH[1] > 20000 )); then
+    ok "spec mvp+2.0"
+else
+    grep FAIL <<<"$out" | head -30
+    bad "spec mvp+2.0"
+fi
+
+if [[ -d $corpus/simd ]]; then
+    simd=$("$bin" wasm spec "$corpus"/simd/*.json 2>/dev/null | tail -1)
+    echo "simd (informational, not implemented): $simd"
+fi
+
+# CLI: an exported function with typed arguments
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+if command -v wat2wasm >/dev/null; then
+    cat >"$tmp/add.wat" <<'WAT'
+(module (func (export "add") (param i32 i64) (result i64)
+  local.get 0 i64.extend_i32_s local.get 1 i64.add)
+  (func (export "spin") (loop br 0)))
+WAT
+    wat2wasm "$tmp/add.wat" -o "$tmp/add.wasm"
+    r=$("$bin" wasm run "$tmp/add.wasm" --invoke add -- -5 7 2>&1)
+    [[ $r == 2 ]] && ok "run --invoke add" || bad "run --invoke add: got '$r'"
+    r=$("$bin" wasm run "$tmp/add.wasm" --fuel 100000 --invoke spin 2>&1)
+    [[ $? -ne 0 && $r == *"fuel"* ]] && ok "run with fuel limit traps" || bad "fuel: '$r'"
+else
+    echo "(wat2wasm missing: typed-invoke checks skipped)"
+fi
+
+# A WASI program compiled from C by cmake/modules/wasm.cmake
+hello=${build:+$build/wasm/hello.wasm}
+if [[ -n $hello && -f $hello ]]; then
+    echo "line one" >"$tmp/data.txt"
+    r=$(cd "$tmp" && CX_WASM_WHO=tester "$bin" wasm run "$hello" @ data.txt 2>&1)
+    rc=$?
+    if [[ $rc -eq 3 && $r == *"argc=3"* && $r == *"who=tester"* && $r == *"first line: line one"* ]]; then
+        ok "WASI hello (args, environ, preopened dir, exit code)"
+    else
+        bad "WASI hello: rc=$rc out='$r'"
+    fi
+    r=$(cd "$tmp" && "$bin" wasm run "$hello" @ ../etc/passwd 2>&1)
+    [[ $r == *"cannot open"* ]] && ok "WASI refuses paths outside the directory" || bad "escape: '$r'"
+else
+    echo "(hello.wasm not built: WASI checks skipped)"
+fi
+
+# The embedding example runs the C plugin through the plugin ABI
+if [[ -n $build && -x $build/example_wasm && -f $build/wasm/plugin.wasm ]]; then
+    r=$("$build/example_wasm" "$build/wasm/plugin.wasm" 2>&1)
+    [[ $r == *"hello from a wasm plugin: GET /greet (body 4 bytes)"* ]] && ok "plugin ABI example" \
+        || bad "plugin example: '$r'"
+fi
+
+echo "$passed passed, $failed failed"
+[[ $failed -eq 0 ]]
