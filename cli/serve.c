@@ -7,6 +7,9 @@
  *   POST /echo, PUT /echo   the request body back, streamed (octet-stream)
  *   GET  /stream      a chunked response of several chunks (?n=count)
  *   GET  /sleep?ms=N  waits N ms in a coroutine (at most 10 s), then answers
+ *   GET  /tls         {"tls":bool,"version":11|20,...} and the verified client certificate
+ *   GET  /metrics     Prometheus/OpenMetrics exposition (metrics.enabled, on by default)
+ *   GET  /health, /health/live, /health/ready   health+json (health.enabled, on by default)
  *   GET  (any other)  files from --static DIR, when given
  *
  * Settings: defaults < --config FILE < CORTEX_* environment < flags.
@@ -14,11 +17,14 @@
 #include <cortex/config.h>
 #include <cortex/coro.h>
 #include <cortex/error.h>
+#include <cortex/health.h>
 #include <cortex/http.h>
 #include <cortex/json.h>
 #include <cortex/log.h>
+#include <cortex/metrics.h>
 #include <cortex/router.h>
 #include <cortex/static.h>
+#include <cortex/tls.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,7 +32,7 @@
 #include "cli.h"
 
 #define STREAM_MAX_CHUNKS 1000
-#define SLEEP_MAX_MS 10000
+#define SLEEP_MAX_MS      10000
 
 static int plaintext(cx_ctx *ctx) {
     return cx_res_send(cx_ctx_res(ctx), "text/plain", "Hello, World!", 13);
@@ -52,7 +58,43 @@ static int echo(cx_ctx *ctx) {
     cx_str body;
     int rc = cx_req_body(cx_ctx_req(ctx), &body);
     if (rc) return rc;
+    /* A request trailer x-checksum comes back as x-checksum-echo (where the
+     * transport carries response trailers: HTTP/2, chunked HTTP/1.1). */
+    cx_str sum;
+    if (cx_req_trailer(cx_ctx_req(ctx), "x-checksum", &sum) == CX_OK) {
+        char *v = cx_arena_strndup(cx_ctx_arena(ctx), sum.ptr, sum.len);
+        if (v) cx_res_trailer(cx_ctx_res(ctx), "x-checksum-echo", v);
+    }
     return cx_res_send(cx_ctx_res(ctx), "application/octet-stream", body.ptr, body.len);
+}
+
+/* GET /tls: how the request came — TLS or not, and the verified client
+ * certificate when there is one (mTLS). */
+static int tls_info(cx_ctx *ctx) {
+    cx_req *req = cx_ctx_req(ctx);
+    cx_res *res = cx_ctx_res(ctx);
+    int rc = cx_res_header(res, "Content-Type", "application/json");
+    if (rc) return rc;
+    const cx_tls_identity *id = cx_req_tls_identity(req);
+    cx_json_writer w;
+    cx_json_writer_init(&w, cx_res_body(res), 0);
+    cx_json_write_object_begin(&w);
+    cx_json_write_key(&w, "tls", 3);
+    cx_json_write_bool(&w, cx_req_is_tls(req));
+    cx_json_write_key(&w, "version", 7);
+    cx_json_write_int64(&w, cx_req_version(req));
+    if (id) {
+        cx_json_write_key(&w, "subject", 7);
+        cx_json_write_string(&w, id->subject, strlen(id->subject));
+        cx_json_write_key(&w, "issuer", 6);
+        cx_json_write_string(&w, id->issuer, strlen(id->issuer));
+        cx_json_write_key(&w, "sans", 4);
+        cx_json_write_string(&w, id->sans, strlen(id->sans));
+        cx_json_write_key(&w, "fingerprint", 11);
+        cx_json_write_string(&w, id->fingerprint, strlen(id->fingerprint));
+    }
+    cx_json_write_object_end(&w);
+    return cx_json_writer_error(&w);
 }
 
 static long query_long(cx_ctx *ctx, const char *name, long dflt, long max) {
@@ -75,6 +117,11 @@ static int stream(cx_ctx *ctx) {
         int rc = cx_res_write(res, line, (size_t)len);
         if (rc) return rc;
     }
+    if (query_long(ctx, "trailer", 0, 1) == 1) {
+        char v[24];
+        snprintf(v, sizeof v, "%ld", n);
+        cx_res_trailer(res, "x-stream-chunks", v);
+    }
     return cx_res_end(res);
 }
 
@@ -88,15 +135,18 @@ static int sleep_handler(cx_ctx *ctx) {
 }
 
 static void usage(FILE *out) {
-    fprintf(out,
-            "usage: cortex serve [options]\n"
-            "  --host ADDR       address to listen on (default 0.0.0.0)\n"
-            "  --port N          port (default 8080)\n"
-            "  --threads N       worker threads (default: one per core)\n"
-            "  --config FILE     YAML configuration file\n"
-            "  --static DIR      serve files from DIR\n"
-            "  --set KEY=VALUE   any configuration key (see docs/config.md)\n"
-            "  --print-config    print the effective configuration and exit\n");
+    fprintf(out, "usage: cortex serve [options]\n"
+                 "  --host ADDR       address to listen on (default 0.0.0.0)\n"
+                 "  --port N          port (default 8080)\n"
+                 "  --threads N       worker threads (default: one per core)\n"
+                 "  --config FILE     YAML configuration file\n"
+                 "  --static DIR      serve files from DIR\n"
+                 "  --tls-cert FILES  certificate chain(s), PEM, comma-separated (enables TLS)\n"
+                 "  --tls-key FILES   private key(s), PEM, one per certificate\n"
+                 "  --tls-client-ca FILE   CA bundle for client certificates (mTLS)\n"
+                 "  --tls-client-auth MODE none, optional or required\n"
+                 "  --set KEY=VALUE   any configuration key (see docs/config.md)\n"
+                 "  --print-config    print the effective configuration and exit\n");
 }
 
 struct serve_state {
@@ -104,6 +154,9 @@ struct serve_state {
     cx_router *router;
     cx_static *files;
     cx_server *srv;
+    cx_metrics *metrics;
+    cx_http_metrics *http_metrics;
+    cx_health *health;
     int argc;
     char **argv;
 };
@@ -117,12 +170,19 @@ static int apply_flag(cx_config *cfg, const char *key, const char *value) {
 }
 
 static int parse_args(struct serve_state *st, int argc, char **argv, bool *print) {
-    static const struct option opts[] = {
-        {"host", required_argument, 0, 'H'},   {"port", required_argument, 0, 'p'},
-        {"threads", required_argument, 0, 't'}, {"config", required_argument, 0, 'c'},
-        {"static", required_argument, 0, 's'}, {"set", required_argument, 0, 'S'},
-        {"print-config", no_argument, 0, 'P'},  {"help", no_argument, 0, 'h'},
-        {0, 0, 0, 0}};
+    static const struct option opts[] = {{"host", required_argument, 0, 'H'},
+                                         {"port", required_argument, 0, 'p'},
+                                         {"threads", required_argument, 0, 't'},
+                                         {"config", required_argument, 0, 'c'},
+                                         {"static", required_argument, 0, 's'},
+                                         {"set", required_argument, 0, 'S'},
+                                         {"print-config", no_argument, 0, 'P'},
+                                         {"help", no_argument, 0, 'h'},
+                                         {"tls-cert", required_argument, 0, 'C'},
+                                         {"tls-key", required_argument, 0, 'K'},
+                                         {"tls-client-ca", required_argument, 0, 'A'},
+                                         {"tls-client-auth", required_argument, 0, 'M'},
+                                         {0, 0, 0, 0}};
     const char *config_file = NULL;
     /* Two passes: the file and the environment go under the flags. */
     int c;
@@ -155,6 +215,10 @@ static int parse_args(struct serve_state *st, int argc, char **argv, bool *print
         if (c == 'p') rc = apply_flag(&st->cfg, "server.port", optarg);
         if (c == 't') rc = apply_flag(&st->cfg, "server.threads", optarg);
         if (c == 's') rc = apply_flag(&st->cfg, "server.static_dir", optarg);
+        if (c == 'C') rc = apply_flag(&st->cfg, "tls.cert", optarg);
+        if (c == 'K') rc = apply_flag(&st->cfg, "tls.key", optarg);
+        if (c == 'A') rc = apply_flag(&st->cfg, "tls.client_ca", optarg);
+        if (c == 'M') rc = apply_flag(&st->cfg, "tls.client_auth", optarg);
         if (c == 'P') *print = true;
         if (c == 'S') {
             char *eq = strchr(optarg, '=');
@@ -171,6 +235,33 @@ static int parse_args(struct serve_state *st, int argc, char **argv, bool *print
     return 0;
 }
 
+/* /metrics and /health: on by default, because both cost little (see
+ * docs/OBSERVABILITY.md) and an orchestrator expects them; metrics.enabled
+ * and health.enabled turn them off. */
+static int add_observability(struct serve_state *st) {
+    cx_router *r = st->router;
+    int rc;
+    if (st->cfg.metrics_enabled) {
+        cx_metrics_options mo;
+        cx_metrics_options_default(&mo);
+        mo.max_series = st->cfg.metrics_max_series;
+        if ((rc = cx_metrics_new(&st->metrics, &mo)) ||
+            (rc = cx_http_metrics_new(&st->http_metrics, st->metrics, NULL)) ||
+            (rc = cx_metrics_add_process(st->metrics)) ||
+            (rc = cx_router_get(r, "/metrics", cx_metrics_handler, st->metrics)))
+            return rc;
+    }
+    if (st->cfg.health_enabled) {
+        if ((rc = cx_health_new(&st->health, NULL)) ||
+            (rc = cx_health_add_builtins(st->health, NULL)) ||
+            (rc = cx_router_get(r, "/health", cx_health_handler, st->health)) ||
+            (rc = cx_router_get(r, "/health/live", cx_health_live_handler, st->health)) ||
+            (rc = cx_router_get(r, "/health/ready", cx_health_ready_handler, st->health)))
+            return rc;
+    }
+    return 0;
+}
+
 static int build_routes(struct serve_state *st) {
     int rc = cx_router_new(&st->router);
     if (rc) return rc;
@@ -180,8 +271,10 @@ static int build_routes(struct serve_state *st) {
         (rc = cx_router_post(r, "/echo", echo, NULL)) ||
         (rc = cx_router_put(r, "/echo", echo, NULL)) ||
         (rc = cx_router_get(r, "/stream", stream, NULL)) ||
-        (rc = cx_router_get(r, "/sleep", sleep_handler, NULL)))
+        (rc = cx_router_get(r, "/sleep", sleep_handler, NULL)) ||
+        (rc = cx_router_get(r, "/tls", tls_info, NULL)))
         return rc;
+    if ((rc = add_observability(st))) return rc;
     const char *dir = st->cfg.static_dir;
     if (dir && *dir) {
         cx_static_options so;
@@ -194,6 +287,69 @@ static int build_routes(struct serve_state *st) {
         if ((rc = cx_router_get(r, "/*path", cx_static_handler, st->files))) return rc;
     }
     return 0;
+}
+
+/* Split a comma-separated list in place into at most max entries. */
+static unsigned split_list(char *s, char **out, unsigned max) {
+    unsigned n = 0;
+    while (s && n < max) {
+        char *comma = strchr(s, ',');
+        if (comma) *comma = '\0';
+        out[n++] = s;
+        s = comma ? comma + 1 : NULL;
+    }
+    return n;
+}
+
+/* TLS settings from the configuration; *on false without tls.cert. The
+ * strings point into lists[] (copies), which must outlive the options. */
+static int tls_from_config(const cx_config *cfg, cx_tls_options *o, char *lists[3], bool *on) {
+    cx_tls_options_default(o);
+    *on = cfg->tls_cert && *cfg->tls_cert;
+    if (!*on) return 0;
+    const char *src[3] = {cfg->tls_cert, cfg->tls_key, cfg->tls_ocsp};
+    char *items[3][CX_TLS_MAX_CERTS] = {{0}};
+    unsigned n[3] = {0};
+    for (int i = 0; i < 3; i++) {
+        lists[i] = src[i] ? strdup(src[i]) : NULL;
+        if (src[i] && !lists[i]) return -1;
+        n[i] = split_list(lists[i], items[i], CX_TLS_MAX_CERTS);
+    }
+    if (n[0] != n[1]) {
+        fprintf(stderr, "cortex serve: tls.cert and tls.key need one key per certificate\n");
+        return -1;
+    }
+    o->ncerts = n[0];
+    for (unsigned i = 0; i < n[0]; i++) {
+        o->certs[i].cert_file = items[0][i];
+        o->certs[i].key_file = items[1][i];
+        o->certs[i].ocsp_file = i < n[2] && *items[2][i] ? items[2][i] : NULL;
+    }
+    o->client_ca_file = cfg->tls_client_ca;
+    const char *auth = cfg->tls_client_auth ? cfg->tls_client_auth : "none";
+    if (strcmp(auth, "none") == 0)
+        o->client_auth = CX_TLS_CLIENT_NONE;
+    else if (strcmp(auth, "optional") == 0)
+        o->client_auth = CX_TLS_CLIENT_OPTIONAL;
+    else if (strcmp(auth, "required") == 0)
+        o->client_auth = CX_TLS_CLIENT_REQUIRED;
+    else {
+        fprintf(stderr, "cortex serve: tls.client_auth: none, optional or required, not '%s'\n",
+                auth);
+        return -1;
+    }
+    if (o->client_auth != CX_TLS_CLIENT_NONE && !o->client_ca_file) {
+        fprintf(stderr, "cortex serve: tls.client_auth needs tls.client_ca\n");
+        return -1;
+    }
+    o->handshake_timeout_ms = cfg->tls_handshake_timeout_ms;
+    o->ticket_rotate_s = (uint32_t)(cfg->tls_ticket_rotate_ms / 1000);
+    if (cfg->tls_ticket_rotate_ms && !o->ticket_rotate_s) o->ticket_rotate_s = 1;
+    return 0;
+}
+
+static void free_lists(char *lists[3]) {
+    for (int i = 0; i < 3; i++) free(lists[i]);
 }
 
 /* SIGHUP: read the file, the environment and the flags again, and apply
@@ -222,6 +378,19 @@ static int reload(void *arg) {
         cx_config_free(&fresh.cfg);
         return rc;
     }
+    cx_tls_options tls;
+    char *lists[3] = {0};
+    bool tls_on;
+    if (tls_from_config(&fresh.cfg, &tls, lists, &tls_on) == 0 && tls_on) {
+        /* New certificates for new connections; open ones keep theirs. */
+        rc = cx_server_tls_reload(st->srv, &tls);
+        if (rc)
+            CX_LOG(log, CX_LOG_ERROR, "tls reload failed; keeping the old certificates",
+                   CX_KV_ERR(rc));
+        else
+            cx_log(log, CX_LOG_INFO, "tls certificates reloaded", NULL);
+    }
+    free_lists(lists);
     cx_config_apply_log(&fresh.cfg, log);
     cx_config_free(&st->cfg);
     st->cfg = fresh.cfg;
@@ -257,7 +426,17 @@ int cx_cli_serve(int argc, char **argv) {
     cx_config_server_options(&st.cfg, &o);
     o.handler = cx_router_handle;
     o.handler_data = st.router;
+    o.metrics = st.http_metrics;
+    cx_tls_options tls;
+    char *lists[3] = {0};
+    bool tls_on;
+    if (tls_from_config(&st.cfg, &tls, lists, &tls_on)) {
+        free_lists(lists);
+        goto out;
+    }
+    if (tls_on) o.tls = &tls;
     rc = cx_server_new(&srv, &o);
+    free_lists(lists);
     if (rc) {
         fprintf(stderr, "cortex serve: cannot listen on %s:%u: %s\n", o.host, o.port,
                 cx_strerror(rc));
@@ -265,8 +444,10 @@ int cx_cli_serve(int argc, char **argv) {
     }
     st.srv = srv;
     cx_server_on_reload(srv, reload, &st);
+    cx_health_set_started(st.health, true);
     CX_LOG(log, CX_LOG_INFO, "listening", CX_KV_STR("host", o.host),
-           CX_KV_UINT("port", cx_server_port(srv)), CX_KV_UINT("threads", o.threads));
+           CX_KV_UINT("port", cx_server_port(srv)), CX_KV_UINT("threads", o.threads),
+           CX_KV_STR("tls", tls_on ? "on" : "off"), CX_KV_STR("http2", o.http2 ? "on" : "off"));
     rc = cx_server_run(srv);
     cx_log(log, CX_LOG_INFO, "stopped", NULL);
     status = rc ? 1 : 0;
@@ -274,6 +455,9 @@ out:
     cx_server_free(srv);
     cx_router_free(st.router);
     cx_static_free(st.files);
+    cx_http_metrics_free(st.http_metrics);
+    cx_metrics_free(st.metrics);
+    cx_health_free(st.health);
     cx_config_free(&st.cfg);
     return status;
 }

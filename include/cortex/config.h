@@ -69,6 +69,23 @@ typedef struct cx_config {
     bool access_log;           /* log.access, true */
     size_t log_max_line;       /* log.max_line, 4KiB */
     cx_config_limits limits;
+    /* tls.*: lists are comma-separated, one entry per certificate */
+    char *tls_cert;                    /* tls.cert, NULL: no TLS */
+    char *tls_key;                     /* tls.key */
+    char *tls_ocsp;                    /* tls.ocsp, NULL: no stapling */
+    char *tls_client_ca;               /* tls.client_ca */
+    char *tls_client_auth;             /* tls.client_auth: none, optional, required */
+    uint32_t tls_handshake_timeout_ms; /* tls.handshake_timeout, 10s */
+    uint32_t tls_ticket_rotate_ms;     /* tls.ticket_rotate, 1h */
+    uint16_t tls_redirect_port;        /* tls.redirect_port, 0: none */
+    uint64_t tls_hsts_max_age_ms;      /* tls.hsts_max_age, 0: no header */
+    bool http2;                        /* http2.enabled, true */
+    unsigned h2_max_streams;           /* http2.max_concurrent_streams, 100 */
+    size_t h2_max_header_list;         /* http2.max_header_list, 64KiB */
+    size_t h2_hpack_table;             /* http2.hpack_table_size, 4KiB */
+    bool metrics_enabled;              /* metrics.enabled, true */
+    unsigned metrics_max_series;       /* metrics.max_series, 1000 */
+    bool health_enabled;               /* health.enabled, true */
 } cx_config;
 
 #define CX_CONFIG_SOURCE_MAX  256

@@ -17,5 +17,16 @@
 #include <cortex/router.h>
 #include <cortex/static.h>
 #include <cortex/json.h>
+#include <cortex/tls.h>
+#include <cortex/fetch.h>
+#include <cortex/metrics.h>
+#include <cortex/health.h>
+#include <cortex/trace.h>
+#include <cortex/graphql.h>
+#include <cortex/wasm.h>
+#include <cortex/web3.h>
+#include <cortex/abi.h>
+#include <cortex/rlp.h>
+#include <cortex/ipfs.h>
 
 #endif

@@ -179,16 +179,42 @@ void cx_http_limits_default(cx_http_limits *l);
 
 typedef struct cx_server cx_server;
 
+/* HTTP/2 limits, each with its default; past one, the stream is reset or the
+ * connection ends with GOAWAY and the matching error code. */
+typedef struct cx_http2_limits {
+    uint32_t max_concurrent_streams; /* 100 (SETTINGS_MAX_CONCURRENT_STREAMS) */
+    uint32_t max_header_list;        /* bytes of decoded headers per request, 64 KiB */
+    uint32_t hpack_table_size;       /* 4096 (SETTINGS_HEADER_TABLE_SIZE) */
+    uint32_t stream_window;          /* initial receive window per stream, 1 MiB */
+    uint32_t conn_window;            /* receive window of the connection, 16 MiB */
+    uint32_t max_resets_per_s;       /* RST_STREAM received per second, 200 (rapid reset) */
+    uint32_t max_control_per_s;      /* SETTINGS + PING received per second, 200 */
+    uint32_t max_empty_data;         /* empty DATA frames without END_STREAM, 100 */
+    uint32_t max_continuations;      /* CONTINUATION frames in one header block, 4 */
+} cx_http2_limits;
+
+void cx_http2_limits_default(cx_http2_limits *l);
+
 typedef struct cx_server_options {
-    const char *host;      /* "0.0.0.0" */
-    uint16_t port;         /* 8080; 0 picks a free port (see cx_server_port) */
-    unsigned threads;      /* workers; 0: one per core */
-    cx_http_limits limits; /* fill with cx_http_limits_default() first */
+    const char *host;          /* "0.0.0.0" */
+    uint16_t port;             /* 8080; 0 picks a free port (see cx_server_port) */
+    unsigned threads;          /* workers; 0: one per core */
+    cx_http_limits limits;     /* fill with cx_http_limits_default() first */
     uint32_t drain_timeout_ms; /* graceful shutdown budget, 10 s */
-    bool access_log;       /* one line per request (also needs the logger's switch) */
-    struct cx_logger *logger; /* NULL: cx_log_default() */
-    cx_handler_fn handler; /* the root handler (a router's, usually) */
+    bool access_log;           /* one line per request (also needs the logger's switch) */
+    struct cx_logger *logger;  /* NULL: cx_log_default() */
+    cx_handler_fn handler;     /* the root handler (a router's, usually) */
     void *handler_data;
+    /* Built-in metrics fed by every worker (cortex/metrics.h); NULL: none.
+     * Borrowed: it must outlive the server. */
+    struct cx_http_metrics *metrics;
+    /* TLS on the listener (see cortex/tls.h); NULL: plain TCP. Copied. */
+    const struct cx_tls_options *tls;
+    bool http2;             /* HTTP/2: "h2" by ALPN over TLS; h2c (prior knowledge
+                               and Upgrade) on plain TCP. false */
+    cx_http2_limits h2;     /* fill with cx_http2_limits_default() (done by the default) */
+    uint16_t redirect_port; /* with TLS: a plain listener answering 308 to https; 0: none */
+    uint32_t hsts_max_age;  /* with TLS: Strict-Transport-Security max-age (s); 0: none */
 } cx_server_options;
 
 /* Defaults for everything, handler NULL. */

@@ -167,6 +167,18 @@ void cx_log_fields(cx_logger *lg, cx_log_level level, const char *msg, const cx_
         }                                                                                          \
     } while (0)
 
+/* ---- context fields -------------------------------------------------------- */
+
+/* Fields every record of a logger carries after its own (the access log's
+ * too): fn fills up to cap fields and returns how many; the strings it
+ * points to must stay valid until the next call on the same thread. The
+ * tracing module's cx_trace_log_context adds trace_id and span_id while a
+ * span is current. fn NULL removes the hook. Set it before other threads
+ * log (the pair is not swapped atomically). */
+#define CX_LOG_CONTEXT_MAX 4
+typedef size_t (*cx_log_context_fn)(void *arg, cx_log_field *out, size_t cap);
+void cx_log_set_context(cx_logger *lg, cx_log_context_fn fn, void *arg);
+
 /* ---- the access log -------------------------------------------------------- */
 
 /* One line per finished request: level info, msg "access", then method,

@@ -39,6 +39,34 @@ typedef struct spec {
     X("server.drain_timeout", V_DUR, drain_timeout_ms, 0, 0, DAY_MS, "10s",                        \
       "On SIGTERM or SIGINT, how long requests in flight may take to finish before the workers "   \
       "stop; 0 stops at once.")                                                                    \
+    X("tls.cert", V_STR, tls_cert, 1, 1, CX_CONFIG_MAX_STRING, "null",                             \
+      "Certificate chain files (PEM), comma-separated; the first is the default, the others are "  \
+      "chosen by SNI. Set: the listener speaks TLS 1.2/1.3.")                                      \
+    X("tls.key", V_STR, tls_key, 1, 1, CX_CONFIG_MAX_STRING, "null",                               \
+      "Private key files (PEM), comma-separated, one per tls.cert entry.")                         \
+    X("tls.ocsp", V_STR, tls_ocsp, 1, 1, CX_CONFIG_MAX_STRING, "null",                             \
+      "OCSP response files (DER) to staple, comma-separated, one per tls.cert entry (may be "      \
+      "empty).")                                                                                   \
+    X("tls.client_ca", V_STR, tls_client_ca, 1, 1, CX_CONFIG_MAX_STRING, "null",                   \
+      "CA bundle (PEM) that client certificates are verified against (mTLS).")                     \
+    X("tls.client_auth", V_STR, tls_client_auth, 0, 1, 16, "none",                                 \
+      "Client certificates: none, optional (verified when sent) or required.")                     \
+    X("tls.handshake_timeout", V_DUR, tls_handshake_timeout_ms, 0, 1, DAY_MS, "10s",               \
+      "Time a client has to complete the TLS handshake.")                                          \
+    X("tls.ticket_rotate", V_DUR, tls_ticket_rotate_ms, 0, 0, DAY_MS, "1h",                        \
+      "Lifetime of a session-ticket key (tickets stay valid for two); 0 turns tickets off.")       \
+    X("tls.redirect_port", V_UINT, tls_redirect_port, 0, 0, 65535, "0",                            \
+      "With TLS: a plain HTTP port answering every request with a 308 to https; 0: none.")         \
+    X("tls.hsts_max_age", V_DUR, tls_hsts_max_age_ms, 0, 0, 3650 * DAY_MS, "0s",                   \
+      "With TLS: send Strict-Transport-Security with this max-age; 0: do not.")                    \
+    X("http2.enabled", V_BOOL, http2, 0, 0, 0, "true",                                             \
+      "HTTP/2: h2 by ALPN over TLS, h2c (prior knowledge or Upgrade) on plain TCP.")               \
+    X("http2.max_concurrent_streams", V_UINT, h2_max_streams, 0, 1, 100000, "100",                 \
+      "Streams a client may have open at once on one connection.")                                 \
+    X("http2.max_header_list", V_SIZE, h2_max_header_list, 0, 256, 16 * MIB, "64KiB",              \
+      "Largest decoded header list of a request; larger resets the stream.")                       \
+    X("http2.hpack_table_size", V_SIZE, h2_hpack_table, 0, 0, 1 * MIB, "4KiB",                     \
+      "HPACK dynamic table size the server lets clients use.")                                     \
     X("log.level", V_LEVEL, log_level, 0, 0, 0, "info",                                            \
       "Least severe level written: trace, debug, info, warn, error, or off.")                      \
     X("log.format", V_FORMAT, log_format, 0, 0, 0, "logfmt",                                       \
@@ -65,7 +93,13 @@ typedef struct spec {
     X("limits.max_pipelined", V_UINT, limits.max_pipelined, 0, 1, 65535, "64",                     \
       "Pipelined requests parsed ahead on one connection before its responses are written.")       \
     X("limits.max_connections", V_UINT, limits.max_connections, 0, 0, 16777216, "0",               \
-      "Open connections per worker thread; 0: no limit.")
+      "Open connections per worker thread; 0: no limit.")                                          \
+    X("metrics.enabled", V_BOOL, metrics_enabled, 0, 0, 0, "true",                                 \
+      "Count requests, connections and loop lag, and serve them on GET /metrics (cortex serve).")  \
+    X("metrics.max_series", V_UINT, metrics_max_series, 0, 1, 1048576, "1000",                     \
+      "Most label combinations one metric family keeps; more are refused and counted.")            \
+    X("health.enabled", V_BOOL, health_enabled, 0, 0, 0, "true",                                   \
+      "Serve GET /health, /health/live and /health/ready (cortex serve).")
 
 #define TYPE_NAME(t)                                                                               \
     ((t) == V_STR     ? "string"                                                                   \
@@ -719,6 +753,12 @@ void cx_config_server_options(const cx_config *cfg, cx_server_options *o) {
     cx_config_http_limits(cfg, &o->limits);
     o->drain_timeout_ms = cfg->drain_timeout_ms;
     o->access_log = cfg->access_log;
+    o->http2 = cfg->http2;
+    o->h2.max_concurrent_streams = cfg->h2_max_streams;
+    o->h2.max_header_list = (uint32_t)cfg->h2_max_header_list;
+    o->h2.hpack_table_size = (uint32_t)cfg->h2_hpack_table;
+    o->redirect_port = cfg->tls_redirect_port;
+    o->hsts_max_age = (uint32_t)(cfg->tls_hsts_max_age_ms / 1000);
 }
 
 void cx_config_apply_log(const cx_config *cfg, cx_logger *lg) {

@@ -17,6 +17,8 @@ struct cx_logger {
     _Atomic bool access;
     _Atomic size_t max_line;
     _Atomic uint64_t dropped;
+    _Atomic(cx_log_context_fn) context; /* extra fields per record, or NULL */
+    void *_Atomic context_arg;
 };
 
 /* The one process-wide logger; its fields are atomics, so it is shared
@@ -56,6 +58,8 @@ int cx_logger_new(cx_logger **out) {
     atomic_init(&lg->access, true);
     atomic_init(&lg->max_line, CX_LOG_LINE_DEFAULT);
     atomic_init(&lg->dropped, 0);
+    atomic_init(&lg->context, NULL);
+    atomic_init(&lg->context_arg, NULL);
     *out = lg;
     return CX_OK;
 }
@@ -473,12 +477,28 @@ static line start(cx_logger *lg) {
     return (line){.p = line_buf, .lim = max - TAIL_RESERVE, .json = format == CX_LOG_JSON};
 }
 
+void cx_log_set_context(cx_logger *lg, cx_log_context_fn fn, void *arg) {
+    lg = resolve(lg);
+    atomic_store(&lg->context_arg, arg);
+    atomic_store(&lg->context, fn);
+}
+
+static void put_context(cx_logger *lg, line *w) {
+    cx_log_context_fn fn = atomic_load_explicit(&lg->context, memory_order_relaxed);
+    if (!fn || w->cut) return;
+    cx_log_field f[CX_LOG_CONTEXT_MAX];
+    void *arg = atomic_load_explicit(&lg->context_arg, memory_order_relaxed);
+    size_t n = fn(arg, f, CX_LOG_CONTEXT_MAX);
+    for (size_t i = 0; i < n && i < CX_LOG_CONTEXT_MAX && !w->cut; i++) put_field(w, &f[i]);
+}
+
 /* A record, level already checked. */
 static void write_record(cx_logger *lg, cx_log_level level, const char *msg,
                          const cx_log_field *fields, size_t n) {
     line w = start(lg);
     begin_line(&w, level, msg);
     for (size_t i = 0; i < n && !w.cut; i++) put_field(&w, &fields[i]);
+    put_context(lg, &w);
     end_line(&w);
     emit(lg, w.p, w.len);
 }
@@ -501,6 +521,7 @@ void cx_logv(cx_logger *lg, cx_log_level level, const char *msg, va_list ap) {
         if (!w.cut) put_field(&w, &CX_KV_STR(key, value));
         if (!value) break;
     }
+    put_context(lg, &w);
     end_line(&w);
     emit(lg, w.p, w.len);
 }

@@ -6,6 +6,7 @@
  * on the same coroutine stack, so it is an ordinary non-local exit, and the
  * request arena reclaims what the handler allocated there. */
 #include "server.h"
+#include "../observe/hooks.h"
 #include <cortex/error.h>
 #include <setjmp.h>
 #include <stdlib.h>
@@ -13,7 +14,7 @@
 #include <time.h>
 
 #define FREE_EXCHANGES_MAX 256
-#define ARENA_LIMIT_SLACK (1u << 20)
+#define ARENA_LIMIT_SLACK  (1u << 20)
 
 static void exchange_free(cx_exchange *ex) {
     cx_arena_free(ex->arena);
@@ -61,6 +62,7 @@ cx_exchange *cx_exchange_get(cx_worker *w) {
     ex->body_left = 0;
     ex->dpos = 0;
     ex->continue_sent = false;
+    ex->obs_start_ns = 0;
     cx_buf_reset(&ex->dbuf);
     cx_buf_reset(&ex->trailers);
     ex->next_free = NULL;
@@ -68,6 +70,10 @@ cx_exchange *cx_exchange_get(cx_worker *w) {
 }
 
 void cx_exchange_put(cx_worker *w, cx_exchange *ex) {
+    if (ex->obs_start_ns) /* a request that ran: count it */
+        cx__obs_request_end(w->srv->opts.metrics, ex->obs_start_ns, &ex->req, &ex->res,
+                            ex->ctx.route);
+    ex->obs_start_ns = 0;
     /* A huge body buffer is not worth keeping for the next small request. */
     if (ex->res.body.cap > (1u << 20)) cx_buf_free(&ex->res.body);
     if (ex->dbuf.cap > (1u << 16)) cx_buf_free(&ex->dbuf);
@@ -93,12 +99,14 @@ static void exchange_main(void *arg) {
     cx_exchange *ex = arg;
     cx_coro_set_data(cx_coro_self(), &ex->ctx);
     ex->handler_rc = cx_ctx_run_guarded(&ex->ctx);
+    cx__trace_coro_done();
     ex->done = true;
     ex->on_done(ex);
 }
 
 int cx_exchange_run(cx_exchange *ex, void (*on_done)(cx_exchange *ex)) {
     ex->on_done = on_done;
+    ex->obs_start_ns = cx__obs_request_start(ex->w->srv->opts.metrics);
     int rc = cx_coro_start(ex->w->loop, exchange_main, ex, &ex->co);
     if (rc < 0) {
         /* No stack to be had: answer 503 without running the handler. */

@@ -107,8 +107,9 @@ static size_t count_lf(const char *p, size_t n) {
  * previous call, so the line count can only have grown now. Kept out of line:
  * it is off the hot path, and inlined by LTO into callers with small buffers
  * GCC warns about the memchr bound it cannot prove (have >= rl + 2 here). */
-__attribute__((noinline)) static int check_partial(const char *buf, size_t len, size_t start, bool new_lines,
-                         cx_h1_request *req, const cx_h1_limits *lim) {
+__attribute__((noinline)) static int check_partial(const char *buf, size_t len, size_t start,
+                                                   bool new_lines, cx_h1_request *req,
+                                                   const cx_h1_limits *lim) {
     /* A line within the limit has its LF among the first rl + 2 bytes. */
     size_t rl = lim->max_request_line, have = len - start;
     if (have >= 2 && have - 2 >= rl && !memchr(buf + start, '\n', rl + 2))

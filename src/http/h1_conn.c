@@ -19,6 +19,9 @@
  * later only writes a field; the timer re-arms itself when it fires early.
  */
 #include "server.h"
+#include "io.h"
+#include "h2.h"
+#include "../observe/hooks.h"
 #include <cortex/error.h>
 #include <cortex/log.h>
 #include <arpa/inet.h>
@@ -27,16 +30,17 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/sendfile.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
-#define WBUF_SIZE        CX_RBUF_SIZE /* one pool serves both directions */
-#define WBUF_HIGH        (256 * 1024) /* stop parsing pipelined requests above this */
-#define STREAM_HIGH      (64 * 1024)  /* a streaming handler waits above this */
-#define DISCARD_MAX      (64 * 1024)  /* unread body we skip rather than close */
-#define CHUNK_COPY       16384
-#define FREE_BUFS_MAX    256
+#define WBUF_SIZE     CX_RBUF_SIZE /* one pool serves both directions */
+#define WBUF_HIGH     (256 * 1024) /* stop parsing pipelined requests above this */
+#define STREAM_HIGH   (64 * 1024)  /* a streaming handler waits above this */
+#define DISCARD_MAX   (64 * 1024)  /* unread body we skip rather than close */
+#define CHUNK_COPY    16384
+#define FREE_BUFS_MAX 256
 
 enum phase { PH_IDLE, PH_HEAD, PH_HANDLER, PH_WRITING };
 
@@ -59,7 +63,11 @@ typedef struct h1_conn {
     bool want_close; /* close once the output is flushed */
     bool closed;     /* closed while a handler still ran: free when it ends */
     bool peer_eof;
-    bool rdhup; /* the peer has shut its sending side: read to the end */
+    bool rdhup;     /* the peer has shut its sending side: read to the end */
+    bool tls_ready; /* the TLS handshake is done (or there is no TLS) */
+    bool redirect;  /* on the HTTP->HTTPS redirect listener */
+    bool served;    /* a request has started: no more h2c prefaces */
+    cx_tls_conn *tls;
 } h1_conn;
 
 static void conn_process(h1_conn *c);
@@ -67,6 +75,7 @@ static void conn_read(h1_conn *c);
 static void conn_close(h1_conn *c);
 static void conn_teardown(h1_conn *c, bool defer);
 static void exchange_done(cx_exchange *ex);
+static void conn_handoff(h1_conn *c, const char *data, size_t len, const cx_h2_upgrade *up);
 extern const cx_transport cx_h1_transport;
 
 /* ---- buffers ------------------------------------------------------------- */
@@ -159,7 +168,7 @@ static void on_timer(cx_timer *t) {
  * full, CX_ECLOSED when the peer is gone. */
 static int conn_flush(h1_conn *c) {
     while (pending(c)) {
-        ssize_t n = write(c->io.fd, c->wbuf.data + c->wpos, pending(c));
+        ssize_t n = cx_sock_write(c->io.fd, c->tls, c->wbuf.data + c->wpos, pending(c));
         if (n > 0) {
             c->wpos += (size_t)n;
             continue;
@@ -234,6 +243,9 @@ static int put_head(h1_conn *c, cx_exchange *ex, int64_t length) {
         cx_buf_append(&c->wbuf, c->w->date_line, c->w->date_len);
         PUT(c, "Server: cortex\r\n");
     }
+    if (c->tls && c->w->srv->opts.hsts_max_age)
+        cx_buf_printf(&c->wbuf, "Strict-Transport-Security: max-age=%u\r\n",
+                      (unsigned)c->w->srv->opts.hsts_max_age);
     for (unsigned i = 0; i < res->num_headers; i++) {
         cx_res_header_kv *h = &res->headers[i];
         cx_buf_append(&c->wbuf, h->name.ptr, h->name.len);
@@ -331,7 +343,7 @@ static ssize_t read_length(h1_conn *c, cx_exchange *ex, char *buf, size_t cap) {
             return (ssize_t)n;
         }
         /* Straight into the caller's buffer, never past the body's end. */
-        ssize_t n = read(c->io.fd, buf, want);
+        ssize_t n = cx_sock_read(c->io.fd, c->tls, buf, want);
         if (n > 0) {
             ex->body_left -= n;
             return n;
@@ -368,7 +380,7 @@ static ssize_t read_chunked(h1_conn *c, cx_exchange *ex, char *buf, size_t cap) 
             continue;
         }
         if (!rbuf_room(c, true)) return CX_ENOMEM;
-        ssize_t n = read(c->io.fd, c->rbuf + c->rlen, c->rcap - c->rlen);
+        ssize_t n = cx_sock_read(c->io.fd, c->tls, c->rbuf + c->rlen, c->rcap - c->rlen);
         if (n > 0) {
             c->rlen += (uint32_t)n;
             continue;
@@ -443,6 +455,26 @@ static int h1_end(cx_res *res) {
     return flush_to(c, STREAM_HIGH);
 }
 
+/* Under TLS the kernel cannot encrypt for us: read the file into the output
+ * buffer a block at a time and write it like any other body. */
+static int tls_sendfile(h1_conn *c, cx_res *res, int fd, off_t off, size_t len) {
+    while (len > 0) {
+        int rc = wbuf_append(c, "", 0);
+        if (rc) return rc;
+        size_t want = len < WBUF_SIZE ? len : WBUF_SIZE;
+        if (cx_buf_reserve(&c->wbuf, want)) return CX_ENOMEM;
+        ssize_t n = pread(fd, c->wbuf.data + c->wbuf.len, want, off);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) return CX_EIO;
+        c->wbuf.len += (size_t)n;
+        off += n;
+        len -= (size_t)n;
+        res->bytes_out += (uint64_t)n;
+        if ((rc = flush_to(c, STREAM_HIGH))) return rc;
+    }
+    return flush_to(c, 0);
+}
+
 static int h1_sendfile(cx_res *res, int fd, off_t off, size_t len) {
     cx_exchange *ex = ex_of_res(res);
     h1_conn *c = ex->conn;
@@ -451,6 +483,7 @@ static int h1_sendfile(cx_res *res, int fd, off_t off, size_t len) {
     if (rc) return rc;
     if ((rc = flush_to(c, 0))) return rc;
     if (res->head_only || !status_has_body(res->status)) return CX_OK;
+    if (c->tls) return tls_sendfile(c, res, fd, off, len);
     while (len > 0) {
         ssize_t n = sendfile(c->io.fd, fd, &off, len);
         if (n > 0) {
@@ -624,6 +657,35 @@ static int no_handler(cx_ctx *ctx) {
     return cx_problem(ctx, 404, "no handler is configured");
 }
 
+/* The plain listener next to a TLS one: everything moves to https. */
+static int redirect_handler(cx_ctx *ctx) {
+    cx_req *req = cx_ctx_req(ctx);
+    cx_exchange *ex = ex_of_req(req);
+    cx_str host = CX_STR("localhost"), target = cx_req_target(req);
+    cx_req_header(req, "host", &host);
+    /* The authority without its port; a bracketed IPv6 keeps its brackets. */
+    size_t hl = host.len;
+    const char *rb = memchr(host.ptr, ']', host.len);
+    const char *colon =
+        memchr(rb ? rb : host.ptr, ':', host.len - (size_t)(rb ? rb - host.ptr : 0));
+    if (colon) hl = (size_t)(colon - host.ptr);
+    for (size_t i = 0; i < hl; i++)
+        if ((unsigned char)host.ptr[i] <= ' ' || host.ptr[i] == '/' || host.ptr[i] == '@')
+            return cx_problem(ctx, 400, "bad Host header");
+    if (target.len == 0 || target.ptr[0] != '/') target = CX_STR("/");
+    unsigned port = ex->w->srv->port;
+    size_t cap = hl + target.len + 32;
+    char *loc = cx_arena_alloc(cx_ctx_arena(ctx), cap);
+    if (!loc) return CX_ENOMEM;
+    int n = port == 443 ? snprintf(loc, cap, "https://%.*s%.*s", (int)hl, host.ptr, (int)target.len,
+                                   target.ptr)
+                        : snprintf(loc, cap, "https://%.*s:%u%.*s", (int)hl, host.ptr, port,
+                                   (int)target.len, target.ptr);
+    cx_res *res = cx_ctx_res(ctx);
+    cx_res_status(res, 308);
+    return cx_res_header_n(res, CX_STR("Location"), (cx_str){loc, (size_t)n});
+}
+
 static void start_request(h1_conn *c, cx_exchange *ex, size_t head_len) {
     cx_worker *w = c->w;
     const char *head = c->rbuf + c->rpos;
@@ -635,7 +697,10 @@ static void start_request(h1_conn *c, cx_exchange *ex, size_t head_len) {
     cx_res_reset(&ex->res, &cx_h1_transport, c, ex->arena);
     ex->res.head_only = ex->req.method == CX_METHOD_HEAD;
     cx_ctx_init(&ex->ctx, &ex->req, &ex->res, ex->arena);
-    ex->root.fn = w->srv->opts.handler ? w->srv->opts.handler : no_handler;
+    c->served = true;
+    ex->root.fn = c->redirect            ? redirect_handler
+                  : w->srv->opts.handler ? w->srv->opts.handler
+                                         : no_handler;
     ex->root.data = w->srv->opts.handler_data;
     ex->ctx.chain = &ex->root;
     ex->ctx.chain_len = 1;
@@ -644,6 +709,32 @@ static void start_request(h1_conn *c, cx_exchange *ex, size_t head_len) {
     c->cur = ex;
     c->phase = PH_HANDLER;
     c->deadline = 0;
+}
+
+static bool header_has(const cx_h1_request *h, const char *name, cx_str *out) {
+    cx_str n = cx_str_from(name);
+    for (unsigned i = 0; i < h->num_headers; i++)
+        if (cx_str_ieq(h->headers[i].name, n)) {
+            *out = h->headers[i].value;
+            return true;
+        }
+    return false;
+}
+
+/* "Upgrade: h2c" with HTTP2-Settings on a first request without a body:
+ * hand the connection to HTTP/2, the request becoming stream 1. */
+static bool try_upgrade(h1_conn *c, cx_exchange *ex, size_t head_len) {
+    const cx_h1_request *h = &ex->h1;
+    cx_str up, settings;
+    if (h->chunked || h->content_length > 0 || h->version != 11) return false;
+    if (!header_has(h, "upgrade", &up) || !header_has(h, "http2-settings", &settings)) return false;
+    if (up.len < 3 || strncasecmp(up.ptr, "h2c", 3) != 0 || (up.len > 3 && up.ptr[3] != ','))
+        return false;
+    cx_h2_upgrade u = {settings, h->method_str, h->target, h->headers, h->num_headers};
+    size_t rest = c->rlen - c->rpos - head_len;
+    conn_handoff(c, c->rbuf + c->rpos + head_len, rest, &u);
+    cx_exchange_put(c->w, ex);
+    return true;
 }
 
 /* Parse and run every complete request in the read buffer. */
@@ -667,6 +758,17 @@ static void conn_process(h1_conn *c) {
             if (conn_flush(c) == CX_ECLOSED) break;
         }
         if (pending(c) > WBUF_HIGH) break;
+        if (!c->served && !c->tls && !c->redirect && w->srv->opts.http2 &&
+            c->rbuf[c->rpos] == 'P') {
+            /* h2c with prior knowledge: the connection preface. */
+            size_t avail = c->rlen - c->rpos;
+            size_t cmp = avail < CX_H2_PREFACE_LEN ? avail : CX_H2_PREFACE_LEN;
+            if (memcmp(c->rbuf + c->rpos, CX_H2_PREFACE, cmp) == 0) {
+                if (avail < CX_H2_PREFACE_LEN) break; /* wait for the rest */
+                conn_handoff(c, c->rbuf + c->rpos, avail, NULL);
+                return;
+            }
+        }
         cx_exchange *ex = cx_exchange_get(w);
         if (!ex) {
             write_simple(c, 503, "the server is out of memory");
@@ -696,6 +798,9 @@ static void conn_process(h1_conn *c) {
             write_simple(c, status, why);
             return;
         }
+        if (!c->served && !c->tls && !c->redirect && w->srv->opts.http2 &&
+            try_upgrade(c, ex, (size_t)rc))
+            return;
         start_request(c, ex, (size_t)rc);
         batch++;
         if (cx_exchange_run(ex, exchange_done_async) == 1) break; /* waits; resumes later */
@@ -738,7 +843,27 @@ static void exchange_done_async(cx_exchange *ex) {
 
 /* ---- reading and events --------------------------------------------------- */
 
+/* Drive the TLS handshake; true once it is done and the connection stays
+ * HTTP/1.1. */
+static bool tls_progress(h1_conn *c) {
+    int rc = cx_tls_conn_handshake(c->tls);
+    if (rc == 0) return false;
+    if (rc < 0) {
+        conn_close(c);
+        return false;
+    }
+    c->tls_ready = true;
+    if (c->w->srv->opts.http2 && cx_tls_conn_is_h2(c->tls)) {
+        conn_handoff(c, NULL, 0, NULL);
+        return false;
+    }
+    const cx_http_limits *l = c->w->limits;
+    conn_deadline(c, l->header_timeout_ms ? l->header_timeout_ms : l->idle_timeout_ms);
+    return true;
+}
+
 static void conn_read(h1_conn *c) {
+    if (!c->tls_ready && !tls_progress(c)) return;
     while (!c->cur && !c->closed && !c->want_close) {
         if (pending(c) > WBUF_HIGH) return; /* resume when the output drains */
         if (!rbuf_room(c, true)) {
@@ -746,14 +871,14 @@ static void conn_read(h1_conn *c) {
             return;
         }
         size_t room = c->rcap - c->rlen;
-        ssize_t n = read(c->io.fd, c->rbuf + c->rlen, room);
+        ssize_t n = cx_sock_read(c->io.fd, c->tls, c->rbuf + c->rlen, room);
         if (n > 0) {
             c->rlen += (uint32_t)n;
             conn_process(c);
             /* A short read on a stream socket took all there was: any later
              * data raises a new edge, so skip the read that would only say
              * EAGAIN. */
-            if ((size_t)n < room && !c->rdhup) return;
+            if ((size_t)n < room && !c->rdhup && !c->tls) return;
             continue;
         }
         if (n < 0 && errno == EINTR) continue;
@@ -773,6 +898,10 @@ static void on_io(cx_io *io, unsigned events) {
     h1_conn *c = io->data;
     if (events & CX_HANGUP) c->peer_eof = true;
     if (events & CX_RDHUP) c->rdhup = true;
+    if (!c->tls_ready) {
+        conn_read(c);
+        return;
+    }
     if (c->cur) {
         /* A handler owns the connection: it does its own reading and
          * writing; just let it know. */
@@ -788,7 +917,8 @@ static void on_io(cx_io *io, unsigned events) {
         if (rc == CX_OK) conn_process(c);
     }
     if (c->closed) return;
-    if (events & (CX_READABLE | CX_HANGUP)) conn_read(c);
+    /* TLS may hold decrypted input that no readiness edge announces. */
+    if (events & (CX_READABLE | CX_HANGUP) || c->tls) conn_read(c);
 }
 
 /* ---- connection life ------------------------------------------------------ */
@@ -822,11 +952,14 @@ static void conn_teardown(h1_conn *c, bool defer) {
     if (c->io.fd < 0) return;
     cx_io_stop(w->loop, &c->io);
     cx_timer_stop(w->loop, &c->timer);
+    cx_tls_conn_free(c->tls);
+    c->tls = NULL;
     close(c->io.fd);
     c->io.fd = -1;
     rbuf_put(c);
     wbuf_release(c);
     conn_unlink(c);
+    cx__obs_conn(w->srv->opts.metrics, CX_OBS_HTTP1, -1);
     if (!defer) {
         free(c);
     } else {
@@ -854,10 +987,9 @@ static void conn_close(h1_conn *c) {
     conn_teardown(c, true);
 }
 
-void cx_h1_accept(cx_io *io, unsigned events) {
-    cx_worker *w = io->data;
+static void accept_on(cx_worker *w, int lfd, bool redirect) {
     for (;;) {
-        int fd = accept4(w->listen_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+        int fd = accept4(lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
         if (fd < 0) {
             if (errno == EINTR || errno == ECONNABORTED) continue;
             return; /* EAGAIN, or EMFILE: the next readiness edge retries */
@@ -872,8 +1004,16 @@ void cx_h1_accept(cx_io *io, unsigned events) {
         setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
         c->w = w;
         c->io.data = c;
+        c->redirect = redirect;
+        c->tls_ready = redirect || !w->srv->tls;
+        if (!c->tls_ready && !(c->tls = cx_tls_conn_new(w->srv->tls, fd))) {
+            close(fd);
+            free(c);
+            continue;
+        }
         cx_timer_init(&c->timer, on_timer, c);
         if (cx_io_start(w->loop, &c->io, fd, CX_READABLE | CX_WRITABLE, on_io) < 0) {
+            cx_tls_conn_free(c->tls);
             close(fd);
             free(c);
             continue;
@@ -882,13 +1022,56 @@ void cx_h1_accept(cx_io *io, unsigned events) {
         if (w->conns) w->conns->prev = c;
         w->conns = c;
         w->nconns++;
+        cx__obs_conn(w->srv->opts.metrics, CX_OBS_HTTP1, +1);
         atomic_fetch_add_explicit(&w->accepted, 1, memory_order_relaxed);
+        /* The handshake has its own, usually shorter, deadline. */
+        if (c->tls) conn_deadline(c, cx_tls_server_handshake_timeout(w->srv->tls));
         conn_read(c); /* with TCP_DEFER_ACCEPT the request is usually here */
         /* A new connection owes us a request: the head timeout applies. */
-        if (!c->closed && c->phase == PH_IDLE && !c->cur && !c->rbuf)
+        if (!c->closed && c->tls_ready && c->phase == PH_IDLE && !c->cur && !c->rbuf)
             conn_deadline(c, w->limits->header_timeout_ms ? w->limits->header_timeout_ms
                                                           : w->limits->idle_timeout_ms);
     }
+}
+
+/* Give the socket (and its TLS session) to HTTP/2; this struct goes. */
+static void conn_handoff(h1_conn *c, const char *data, size_t len, const cx_h2_upgrade *up) {
+    cx_worker *w = c->w;
+    int fd = c->io.fd;
+    cx_tls_conn *tls = c->tls;
+    cx_io_stop(w->loop, &c->io);
+    cx_timer_stop(w->loop, &c->timer);
+    c->io.fd = -1;
+    c->tls = NULL;
+    c->closed = true;
+    conn_unlink(c);
+    cx__obs_conn(w->srv->opts.metrics, CX_OBS_HTTP1, -1); /* h2 counts it from here */
+    /* cx_h2_start copies data and up. */
+    cx_h2_start(w, fd, tls, data, len, up);
+    rbuf_put(c);
+    wbuf_release(c);
+    if (w->graveyard || cx_loop_defer(w->loop, bury, w) == CX_OK) {
+        c->next = w->graveyard;
+        w->graveyard = c;
+    } else {
+        free(c);
+    }
+}
+
+void cx_h1_accept(cx_io *io, unsigned events) {
+    (void)events;
+    cx_worker *w = io->data;
+    accept_on(w, w->listen_fd, false);
+}
+
+void cx_h1_accept_redirect(cx_io *io, unsigned events) {
+    (void)events;
+    cx_worker *w = io->data;
+    accept_on(w, w->redirect_fd, true);
+}
+
+cx_tls_conn *cx_h1_req_tls(cx_req *req) {
+    return req->t == &cx_h1_transport ? ((h1_conn *)req->conn)->tls : NULL;
 }
 
 /* Stop taking new work: idle connections close now, busy ones after their

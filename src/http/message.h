@@ -45,7 +45,7 @@ struct cx_req {
     bool chunked;
     bool expect_continue;
     bool path_decoded;
-    bool path_bad;      /* the path has an invalid escape */
+    bool path_bad; /* the path has an invalid escape */
 
     /* Body state, kept by request.c. */
     bool body_started;
@@ -77,7 +77,7 @@ struct cx_res {
     cx_res_header_kv *trailers;
     unsigned num_trailers;
     unsigned cap_trailers;
-    cx_buf body; /* kept across requests by the transport, so reused */
+    cx_buf body;          /* kept across requests by the transport, so reused */
     int64_t fixed_length; /* a Content-Length the handler set, else -1 */
     uint64_t bytes_out;   /* body bytes streamed or sent from a file */
 

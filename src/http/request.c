@@ -117,9 +117,8 @@ int cx_req_trailer(const cx_req *req, const char *name, cx_str *out) {
         if (r->trailers_raw && r->trailers_raw->len) {
             unsigned max = 64;
             r->trailers = cx_arena_alloc(r->arena, max * sizeof *r->trailers);
-            if (!r->trailers ||
-                cx_h1_parse_fields(r->trailers_raw->data, r->trailers_raw->len, r->trailers, max,
-                                   &r->num_trailers) < 0)
+            if (!r->trailers || cx_h1_parse_fields(r->trailers_raw->data, r->trailers_raw->len,
+                                                   r->trailers, max, &r->num_trailers) < 0)
                 r->num_trailers = 0;
         }
     }

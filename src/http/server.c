@@ -13,6 +13,8 @@
  * workers still busy are stopped outright. A second signal skips the wait.
  */
 #include "server.h"
+#include "tls.h"
+#include "../observe/hooks.h"
 #include <cortex/error.h>
 #include <cortex/log.h>
 #include <cortex/pool.h>
@@ -54,6 +56,7 @@ void cx_server_options_default(cx_server_options *o) {
     o->drain_timeout_ms = 10000;
     o->access_log = false;
     cx_http_limits_default(&o->limits);
+    cx_http2_limits_default(&o->h2);
 }
 
 static int check_limits(const cx_http_limits *l) {
@@ -66,7 +69,8 @@ static int check_limits(const cx_http_limits *l) {
 
 /* One listening socket bound to host:port with SO_REUSEPORT. */
 static int listen_on(const char *host, uint16_t port, int defer_secs, int *out) {
-    struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM,
+    struct addrinfo hints = {.ai_family = AF_UNSPEC,
+                             .ai_socktype = SOCK_STREAM,
                              .ai_flags = AI_PASSIVE | AI_NUMERICSERV};
     struct addrinfo *res;
     char portstr[8];
@@ -123,12 +127,24 @@ int cx_server_new(cx_server **out, const cx_server_options *opts) {
         cx_server_free(srv);
         return CX_ENOMEM;
     }
+    srv->opts.tls = NULL; /* the caller's; what it said lives in srv->tls */
+    for (unsigned i = 0; i < srv->nworkers; i++) srv->workers[i].listen_fd = -1;
+    for (unsigned i = 0; i < srv->nworkers; i++) srv->workers[i].redirect_fd = -1;
+    if (opts->tls) {
+        cx_tls_options to = *opts->tls;
+        to.alpn_h2 = opts->http2;
+        int rc = cx_tls_server_new(&srv->tls, &to);
+        if (rc) {
+            cx_server_free(srv);
+            return rc;
+        }
+    }
     uint16_t port = opts->port;
+    uint16_t rport = opts->redirect_port;
     for (unsigned i = 0; i < srv->nworkers; i++) {
         cx_worker *w = &srv->workers[i];
         w->srv = srv;
         w->index = i;
-        w->listen_fd = -1;
         w->own_limits = srv->opts.limits;
         w->logger = opts->access_log ? (opts->logger ? opts->logger : cx_log_default()) : NULL;
         w->limits = &w->own_limits;
@@ -142,6 +158,13 @@ int cx_server_new(cx_server **out, const cx_server_options *opts) {
             return rc;
         }
         if (port == 0) port = bound_port(w->listen_fd); /* the others join it */
+        if (srv->tls && opts->redirect_port) {
+            rc = listen_on(srv->host, rport, defer > 10 ? 10 : defer, &w->redirect_fd);
+            if (rc) {
+                cx_server_free(srv);
+                return rc;
+            }
+        }
     }
     srv->port = port;
     *out = srv;
@@ -190,8 +213,11 @@ void cx_server_on_reload(cx_server *srv, int (*fn)(void *arg), void *arg) {
 
 static void *worker_main(void *arg) {
     cx_worker *w = arg;
+    cx__obs_worker_start(w->srv->opts.metrics, w->index, w->loop);
     cx_loop_run(w->loop);
+    cx__obs_worker_stop(w->srv->opts.metrics, w->index, w->loop);
     cx_h1_close_all(w);
+    cx_h2_close_all(w);
     atomic_fetch_sub(&w->srv->running_workers, 1);
     uint64_t one = 1;
     if (write(w->srv->stop_fd, &one, sizeof one) < 0) { /* the main thread re-checks anyway */
@@ -207,7 +233,13 @@ static void worker_drain(void *arg) {
         close(w->listen_fd);
         w->listen_fd = -1;
     }
+    if (w->redirect_fd >= 0) {
+        cx_io_stop(w->loop, &w->redirect_io);
+        close(w->redirect_fd);
+        w->redirect_fd = -1;
+    }
     cx_h1_drain(w);
+    cx_h2_drain(w);
 }
 
 static int worker_start(cx_worker *w) {
@@ -218,6 +250,12 @@ static int worker_start(cx_worker *w) {
     w->listen_io.data = w;
     rc = cx_io_start(w->loop, &w->listen_io, w->listen_fd, CX_READABLE, cx_h1_accept);
     if (rc) return rc;
+    if (w->redirect_fd >= 0) {
+        w->redirect_io.data = w;
+        rc = cx_io_start(w->loop, &w->redirect_io, w->redirect_fd, CX_READABLE,
+                         cx_h1_accept_redirect);
+        if (rc) return rc;
+    }
     if (pthread_create(&w->thread, NULL, worker_main, w)) return CX_ENOMEM;
     atomic_fetch_add(&w->srv->running_workers, 1);
     return CX_OK;
@@ -239,7 +277,8 @@ static void supervise(cx_server *srv, int sfd) {
             uint64_t now = now_ms();
             timeout = now >= drain_deadline ? 0 : (int)(drain_deadline - now);
         }
-        struct pollfd pfd[2] = {{.fd = sfd, .events = POLLIN}, {.fd = srv->stop_fd, .events = POLLIN}};
+        struct pollfd pfd[2] = {{.fd = sfd, .events = POLLIN},
+                                {.fd = srv->stop_fd, .events = POLLIN}};
         int n = poll(pfd, 2, timeout);
         bool stop = false;
         if (n > 0 && (pfd[0].revents & POLLIN)) {
@@ -317,14 +356,34 @@ void cx_server_free(cx_server *srv) {
     for (unsigned i = 0; srv->workers && i < srv->nworkers; i++) {
         cx_worker *w = &srv->workers[i];
         if (w->listen_fd >= 0) close(w->listen_fd);
+        if (w->redirect_fd >= 0) close(w->redirect_fd);
         if (w->loop) {
+            while (w->h2_spare) { /* handed to the shared list, which frees them all */
+                cx_exchange *ex = w->h2_spare;
+                w->h2_spare = ex->next_free;
+                ex->next_free = w->free_exchanges;
+                w->free_exchanges = ex;
+            }
             cx_exchange_free_list(w);
             while (w->nfree_rbufs) free(w->free_rbufs[--w->nfree_rbufs]);
             cx_loop_free(w->loop);
         }
     }
     if (srv->stop_fd >= 0) close(srv->stop_fd);
+    cx_tls_server_free(srv->tls);
     free(srv->workers);
     free(srv->host);
     free(srv);
+}
+
+int cx_server_tls_reload(cx_server *srv, const cx_tls_options *opts) {
+    if (!srv->tls) return CX_ESTATE;
+    cx_tls_options to = *opts;
+    to.alpn_h2 = srv->opts.http2;
+    return cx_tls_server_reload(srv->tls, &to);
+}
+
+void cx_server_tls_stats(const cx_server *srv, cx_tls_stats *out) {
+    *out = (cx_tls_stats){0};
+    if (srv->tls) cx_tls_server_stats(srv->tls, out);
 }

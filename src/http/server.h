@@ -17,7 +17,9 @@
 #include "message.h"
 
 struct h1_conn;
+struct h2_conn;
 struct cx_server;
+struct cx_tls_server;
 
 /* One request in flight: everything a handler touches, recycled. */
 typedef struct cx_exchange {
@@ -34,8 +36,8 @@ typedef struct cx_exchange {
     cx_h1_request h1;
     cx_mw root; /* the one-link chain the server starts with */
     int handler_rc;
-    bool async;  /* the handler suspended at least once */
-    bool done;   /* the handler has returned */
+    bool async; /* the handler suspended at least once */
+    bool done;  /* the handler has returned */
 
     /* HTTP/1.1 body state. */
     int64_t body_left; /* Content-Length bytes not yet taken */
@@ -45,6 +47,7 @@ typedef struct cx_exchange {
     cx_buf trailers;
     bool continue_sent;
     uint64_t started_us;
+    uint64_t obs_start_ns; /* metrics: when the handler started; 0: not counted */
 
     struct cx_exchange *next_free;
 } cx_exchange;
@@ -64,7 +67,15 @@ typedef struct cx_worker {
     struct cx_logger *logger;     /* NULL when the access log is off */
     cx_http_limits own_limits;    /* replaced on reload, on this thread */
 
-    struct h1_conn *conns; /* doubly linked, for draining */
+    int redirect_fd; /* plain listener answering 308 to https, or -1 */
+    cx_io redirect_io;
+    struct h2_conn *h2conns; /* HTTP/2 connections, counted in nconns too */
+    /* Exchanges HTTP/2 keeps beyond the shared free list (which is sized for
+     * one request per connection), so that many concurrent streams do not
+     * mean malloc per request; bounded by CX_H2_SPARE_MAX. */
+    cx_exchange *h2_spare;
+    unsigned nh2_spare;
+    struct h1_conn *conns;     /* doubly linked, for draining */
     struct h1_conn *graveyard; /* closed, freed at the end of the iteration */
     size_t nconns;
     bool draining;
@@ -90,8 +101,9 @@ struct cx_server {
     uint16_t port;
     unsigned nworkers;
     cx_worker *workers;
-    void *pool; /* cx_pool * */
-    int stop_fd; /* eventfd: cx_server_stop() */
+    void *pool;                /* cx_pool * */
+    int stop_fd;               /* eventfd: cx_server_stop() */
+    struct cx_tls_server *tls; /* NULL: plain TCP */
     int (*reload)(void *arg);
     void *reload_arg;
     _Atomic int running_workers;
@@ -101,6 +113,24 @@ struct cx_server {
 void cx_h1_accept(cx_io *io, unsigned events);
 void cx_h1_drain(cx_worker *w);
 void cx_h1_close_all(cx_worker *w);
+
+void cx_h1_accept_redirect(cx_io *io, unsigned events);
+/* The TLS session of an HTTP/1.1 request's connection, or NULL. */
+struct cx_tls_conn *cx_h1_req_tls(cx_req *req);
+
+/* h2_conn.c: HTTP/2 connections, taken over from h1_conn after ALPN "h2",
+ * the h2c preface or an h2c upgrade. fd and tls become the h2 connection's
+ * (closed and freed by it, also on failure); data[0..len) is input already
+ * read. upgrade (may be NULL) is the HTTP/1.1 request that asked for h2c:
+ * it becomes stream 1. */
+struct cx_h2_upgrade;
+int cx_h2_start(cx_worker *w, int fd, struct cx_tls_conn *tls, const char *data, size_t len,
+                const struct cx_h2_upgrade *upgrade);
+void cx_h2_drain(cx_worker *w);
+void cx_h2_close_all(cx_worker *w);
+struct cx_tls_conn *cx_h2_req_tls(cx_req *req);
+extern const cx_transport cx_h1_transport;
+extern const cx_transport cx_h2_transport;
 
 /* exchange.c: running a handler for a request */
 cx_exchange *cx_exchange_get(cx_worker *w);
