@@ -48,6 +48,13 @@ bench: build
 	@scripts/bootstrap.sh bench
 	CORTEX_BIN=$(CURDIR)/$(BUILD)/cortex bench/http/run.sh
 	bench/json/run.sh
+	bench/h2/run.sh $(CURDIR)/$(BUILD)/cortex
+	bench/fetch/run.sh
+	bench/observe/run.sh
+	bench/graphql/run.sh
+	bench/wasm/run.sh
+	bench/web3/run.sh
+	CORTEX_BIN=$(CURDIR)/$(BUILD)/cortex bench/ipfs/run.sh
 
 format:
 	@find src include cli tests examples bench -name '*.[ch]' | xargs clang-format -i

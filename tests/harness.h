@@ -32,8 +32,9 @@ static int cx_test_skipped_;
 
 #define TEST(name)                                                                                 \
     static void test_##name(void);                                                                 \
-    __attribute__((constructor)) static void register_##name(void) {                              \
-        if (cx_ntests_ < CX_TEST_MAX) cx_tests_[cx_ntests_++] = (struct cx_test_case){#name, test_##name}; \
+    __attribute__((constructor)) static void register_##name(void) {                               \
+        if (cx_ntests_ < CX_TEST_MAX)                                                              \
+            cx_tests_[cx_ntests_++] = (struct cx_test_case){#name, test_##name};                   \
     }                                                                                              \
     static void test_##name(void)
 
@@ -49,7 +50,7 @@ static int cx_test_skipped_;
     do {                                                                                           \
         long long va_ = (long long)(a), vb_ = (long long)(b);                                      \
         if (va_ != vb_) {                                                                          \
-            fprintf(stderr, "  %s:%d: %s == %s failed: %lld != %lld\n", __FILE__, __LINE__, #a,   \
+            fprintf(stderr, "  %s:%d: %s == %s failed: %lld != %lld\n", __FILE__, __LINE__, #a,    \
                     #b, va_, vb_);                                                                 \
             cx_test_failed_++;                                                                     \
         }                                                                                          \
@@ -111,6 +112,8 @@ static inline int cx_test_main_(int argc, char **argv) {
 }
 
 #define TEST_MAIN()                                                                                \
-    int main(int argc, char **argv) { return cx_test_main_(argc, argv); }
+    int main(int argc, char **argv) {                                                              \
+        return cx_test_main_(argc, argv);                                                          \
+    }
 
 #endif

@@ -33,16 +33,16 @@ extern "C" {
 #define CX_EIO        (-EIO)
 
 /* Cortex's own conditions. */
-#define CX_E_BASE     (-10000)
-#define CX_EPARSE     (CX_E_BASE - 1) /* malformed input */
-#define CX_ELIMIT     (CX_E_BASE - 2) /* a configured limit was exceeded */
-#define CX_ECLOSED    (CX_E_BASE - 3) /* the peer or the object is closed */
-#define CX_EPROTO     (CX_E_BASE - 4) /* protocol violation by the peer */
-#define CX_ECONFIG    (CX_E_BASE - 5) /* bad configuration */
-#define CX_ENOTFOUND  (CX_E_BASE - 6) /* no such route, key or entry */
-#define CX_ESTATE     (CX_E_BASE - 7) /* call not valid in the object's state */
-#define CX_EUTF8      (CX_E_BASE - 8) /* invalid UTF-8 */
-#define CX_EDEPTH     (CX_E_BASE - 9) /* nesting too deep */
+#define CX_E_BASE    (-10000)
+#define CX_EPARSE    (CX_E_BASE - 1) /* malformed input */
+#define CX_ELIMIT    (CX_E_BASE - 2) /* a configured limit was exceeded */
+#define CX_ECLOSED   (CX_E_BASE - 3) /* the peer or the object is closed */
+#define CX_EPROTO    (CX_E_BASE - 4) /* protocol violation by the peer */
+#define CX_ECONFIG   (CX_E_BASE - 5) /* bad configuration */
+#define CX_ENOTFOUND (CX_E_BASE - 6) /* no such route, key or entry */
+#define CX_ESTATE    (CX_E_BASE - 7) /* call not valid in the object's state */
+#define CX_EUTF8     (CX_E_BASE - 8) /* invalid UTF-8 */
+#define CX_EDEPTH    (CX_E_BASE - 9) /* nesting too deep */
 
 /* A static, human-readable message for any code (CX_E* or -errno). */
 const char *cx_strerror(int err);

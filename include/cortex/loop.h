@@ -33,8 +33,9 @@ typedef struct cx_timer cx_timer;
 #define CX_READABLE 1u
 #define CX_WRITABLE 2u
 #define CX_HANGUP   4u /* error or hang-up: the fd is finished */
-#define CX_RDHUP    8u /* the peer will send no more (it may still read); comes with
-                          CX_READABLE so that a reader finds the end */
+#define CX_RDHUP                                                                                   \
+    8u /* the peer will send no more (it may still read); comes with                               \
+          CX_READABLE so that a reader finds the end */
 
 typedef void (*cx_io_cb)(cx_io *io, unsigned events);
 typedef void (*cx_timer_cb)(cx_timer *t);

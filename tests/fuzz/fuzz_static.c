@@ -15,7 +15,10 @@ static void put(const char *root, const char *rel, const char *data) {
     char p[512];
     snprintf(p, sizeof p, "%s/%s", root, rel);
     FILE *f = fopen(p, "w");
-    if (f) { fputs(data, f); fclose(f); }
+    if (f) {
+        fputs(data, f);
+        fclose(f);
+    }
 }
 
 int LLVMFuzzerInitialize(int *argc, char ***argv) {
@@ -27,11 +30,14 @@ int LLVMFuzzerInitialize(int *argc, char ***argv) {
     put(base, "outside.txt", "OUTSIDE");
     put(root, "index.html", "<h1>i</h1>");
     put(root, "a.txt", "hello world");
-    snprintf(p, sizeof p, "%s/d", root); mkdir(p, 0755);
+    snprintf(p, sizeof p, "%s/d", root);
+    mkdir(p, 0755);
     put(root, "d/index.html", "d");
     put(root, "d/x.css", "x");
-    snprintf(p, sizeof p, "%s/l", root); symlink("../outside.txt", p);
-    snprintf(p, sizeof p, "%s/u", root); symlink("..", p);
+    snprintf(p, sizeof p, "%s/l", root);
+    symlink("../outside.txt", p);
+    snprintf(p, sizeof p, "%s/u", root);
+    symlink("..", p);
     for (int w = 0; w < 2; w++) {
         cx_static_options o;
         cx_static_options_default(&o);
@@ -42,8 +48,8 @@ int LLVMFuzzerInitialize(int *argc, char ***argv) {
     return 0;
 }
 
-static const char *names[] = {"Range", "If-Range", "If-None-Match", "If-Modified-Since",
-                              "If-Match", "If-Unmodified-Since"};
+static const char *names[] = {
+    "Range", "If-Range", "If-None-Match", "If-Modified-Since", "If-Match", "If-Unmodified-Since"};
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     if (size < 2) return 0;
@@ -81,7 +87,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     cx_str b = cx_memx_body(x);
     int status = cx_memx_status(x);
     /* Error bodies echo the path (problem "instance"); only file bodies count. */
-    if ((status == 200 || status == 206) && b.len >= 7 && memmem(b.ptr, b.len, "OUTSIDE", 7)) abort();
+    if ((status == 200 || status == 206) && b.len >= 7 && memmem(b.ptr, b.len, "OUTSIDE", 7))
+        abort();
     cx_memx_free(x);
     return 0;
 }
