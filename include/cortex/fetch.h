@@ -128,6 +128,13 @@ int cx_fetch_client_new(cx_fetch_client **out, cx_loop *loop, const cx_fetch_opt
 /* Close every connection and free the client. A fetch still suspended in
  * it is detached (its coroutine must never be resumed). NULL is a no-op. */
 void cx_fetch_client_free(cx_fetch_client *c);
+/* The client of the server worker running this request, for handlers and
+ * middleware: made on first use (with cx_server_options.fetch) on the
+ * worker's loop, shared by every request of that worker, freed by the
+ * worker when it stops. NULL outside a server (e.g. under cx_memx) or when
+ * curl cannot start. Never free it. */
+struct cx_ctx;
+cx_fetch_client *cx_ctx_fetch(struct cx_ctx *ctx);
 cx_loop *cx_fetch_client_loop(const cx_fetch_client *c);
 /* Transfers in flight, for tests and metrics. */
 size_t cx_fetch_client_active(const cx_fetch_client *c);

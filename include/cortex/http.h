@@ -215,6 +215,10 @@ typedef struct cx_server_options {
     cx_http2_limits h2;     /* fill with cx_http2_limits_default() (done by the default) */
     uint16_t redirect_port; /* with TLS: a plain listener answering 308 to https; 0: none */
     uint32_t hsts_max_age;  /* with TLS: Strict-Transport-Security max-age (s); 0: none */
+    /* Settings of each worker's outgoing client (cx_ctx_fetch in
+     * cortex/fetch.h); NULL: the client's defaults. Borrowed: it must
+     * outlive the server. */
+    const struct cx_fetch_options *fetch;
 } cx_server_options;
 
 /* Defaults for everything, handler NULL. */

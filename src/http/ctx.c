@@ -24,6 +24,7 @@ void cx_ctx_init(cx_ctx *ctx, cx_req *req, cx_res *res, cx_arena *arena) {
     ctx->route = (cx_str){"", 0};
     ctx->nparams = 0;
     ctx->nvalues = 0;
+    ctx->worker = NULL;
     ctx->panic_env = NULL;
     ctx->panic_detail = NULL;
     ctx->panicked = false;

@@ -43,7 +43,8 @@ struct cx_ctx {
 
     /* Set by whoever runs the handler (the server, cx_memx): cx_panic()
      * longjmps to *panic_env after storing panic_detail (arena memory). */
-    void *panic_env; /* jmp_buf * */
+    struct cx_worker *worker; /* the server worker running it; NULL under cx_memx */
+    void *panic_env;          /* jmp_buf * */
     const char *panic_detail;
     bool panicked;
 };

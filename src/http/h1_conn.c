@@ -697,6 +697,7 @@ static void start_request(h1_conn *c, cx_exchange *ex, size_t head_len) {
     cx_res_reset(&ex->res, &cx_h1_transport, c, ex->arena);
     ex->res.head_only = ex->req.method == CX_METHOD_HEAD;
     cx_ctx_init(&ex->ctx, &ex->req, &ex->res, ex->arena);
+    ex->ctx.worker = ex->w;
     c->served = true;
     ex->root.fn = c->redirect            ? redirect_handler
                   : w->srv->opts.handler ? w->srv->opts.handler

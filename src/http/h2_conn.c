@@ -575,6 +575,7 @@ static int start_stream(h2_conn *c, h2_stream *s, bool end_stream) {
     cx_res_reset(&ex->res, &cx_h2_transport, s, ex->arena);
     ex->res.head_only = r->method == CX_METHOD_HEAD;
     cx_ctx_init(&ex->ctx, r, &ex->res, ex->arena);
+    ex->ctx.worker = ex->w;
     ex->root.fn = w->srv->opts.handler ? w->srv->opts.handler : no_handler;
     ex->root.data = w->srv->opts.handler_data;
     ex->ctx.chain = &ex->root;

@@ -17,6 +17,7 @@
 #include "../observe/hooks.h"
 #include <cortex/error.h>
 #include <cortex/log.h>
+#include <cortex/fetch.h>
 #include <cortex/pool.h>
 #include <netdb.h>
 #include <netinet/in.h>
@@ -218,6 +219,8 @@ static void *worker_main(void *arg) {
     cx__obs_worker_stop(w->srv->opts.metrics, w->index, w->loop);
     cx_h1_close_all(w);
     cx_h2_close_all(w);
+    cx_fetch_client_free(w->fetch); /* on the loop's thread, as it must be */
+    w->fetch = NULL;
     atomic_fetch_sub(&w->srv->running_workers, 1);
     uint64_t one = 1;
     if (write(w->srv->stop_fd, &one, sizeof one) < 0) { /* the main thread re-checks anyway */

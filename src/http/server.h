@@ -75,8 +75,9 @@ typedef struct cx_worker {
      * mean malloc per request; bounded by CX_H2_SPARE_MAX. */
     cx_exchange *h2_spare;
     unsigned nh2_spare;
-    struct h1_conn *conns;     /* doubly linked, for draining */
-    struct h1_conn *graveyard; /* closed, freed at the end of the iteration */
+    struct cx_fetch_client *fetch; /* outgoing client, made on first cx_ctx_fetch() */
+    struct h1_conn *conns;         /* doubly linked, for draining */
+    struct h1_conn *graveyard;     /* closed, freed at the end of the iteration */
     size_t nconns;
     bool draining;
 
