@@ -309,6 +309,18 @@ typedef enum cx_trace_wire { CX_TRACE_OTLP_JSON = 0, CX_TRACE_ZIPKIN_JSON } cx_t
 int cx_http_exporter(cx_span_exporter *out, cx_trace_wire wire, const char *url,
                      const char *service, cx_trace_send_fn send, void *send_arg);
 
+/* A ready sender for cx_http_exporter: a blocking POST with libcurl, one
+ * reused connection, a whole-request timeout (0: CX_TRACE_SEND_TIMEOUT_MS).
+ * cx_trace_curl_send returns 0 on a 2xx answer, CX_ETIMEDOUT, CX_EIO (no
+ * connection) or CX_EPROTO (another status). The sender is the caller's:
+ * free it after the tracer that uses it. */
+#define CX_TRACE_SEND_TIMEOUT_MS 5000
+typedef struct cx_trace_curl cx_trace_curl;
+int cx_trace_curl_new(cx_trace_curl **out, uint32_t timeout_ms);
+void cx_trace_curl_free(cx_trace_curl *c);
+int cx_trace_curl_send(void *arg, const char *url, const char *content_type, const void *body,
+                       size_t len);
+
 typedef struct cx_batch_options {
     unsigned max_queue; /* spans waiting, 2048 (rounded up to a power of two) */
     unsigned max_batch; /* spans per export, 512 */
