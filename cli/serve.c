@@ -25,6 +25,7 @@
 #include <cortex/router.h>
 #include <cortex/static.h>
 #include <cortex/tls.h>
+#include <cortex/trace.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -157,6 +158,8 @@ struct serve_state {
     cx_metrics *metrics;
     cx_http_metrics *http_metrics;
     cx_health *health;
+    cx_tracer *tracer;
+    cx_trace_curl *trace_sender;
     int argc;
     char **argv;
 };
@@ -262,9 +265,48 @@ static int add_observability(struct serve_state *st) {
     return 0;
 }
 
+/* tracing.*: a server span per request, sent to the configured exporter. */
+static int add_tracing(struct serve_state *st) {
+    const cx_config *c = &st->cfg;
+    const char *kind = c->tracing_exporter ? c->tracing_exporter : "none";
+    if (!strcmp(kind, "none")) return 0;
+    bool otlp = !strcmp(kind, "otlp"), zipkin = !strcmp(kind, "zipkin");
+    if (!otlp && !zipkin && strcmp(kind, "console")) {
+        fprintf(stderr, "cortex serve: tracing.exporter: none, console, otlp or zipkin, not '%s'\n",
+                kind);
+        return CX_ECONFIG;
+    }
+    if ((otlp || zipkin) && !c->tracing_endpoint) {
+        fprintf(stderr, "cortex serve: tracing.exporter=%s needs tracing.endpoint\n", kind);
+        return CX_ECONFIG;
+    }
+    cx_tracer_options o;
+    cx_tracer_options_default(&o);
+    o.service = c->tracing_service;
+    cx_sampler *ratio = NULL;
+    int rc = cx_sampler_ratio(&ratio, c->tracing_sample_permille / 1000.0);
+    if (rc || (rc = cx_sampler_parent_based(&o.sampler, ratio))) return rc; /* takes ratio */
+    if (otlp || zipkin) {
+        rc = cx_trace_curl_new(&st->trace_sender, 0);
+        if (!rc)
+            rc = cx_http_exporter(&o.exporter, otlp ? CX_TRACE_OTLP_JSON : CX_TRACE_ZIPKIN_JSON,
+                                  c->tracing_endpoint, c->tracing_service, cx_trace_curl_send,
+                                  st->trace_sender);
+    } else {
+        rc = cx_console_exporter(&o.exporter, 2, c->tracing_service);
+    }
+    if (rc) {
+        cx_sampler_free(o.sampler);
+        return rc;
+    }
+    if ((rc = cx_tracer_new(&st->tracer, &o))) return rc;
+    return cx_router_use(st->router, cx_trace_middleware, st->tracer);
+}
+
 static int build_routes(struct serve_state *st) {
     int rc = cx_router_new(&st->router);
     if (rc) return rc;
+    if ((rc = add_tracing(st))) return rc;
     cx_router *r = st->router;
     if ((rc = cx_router_get(r, "/plaintext", plaintext, NULL)) ||
         (rc = cx_router_get(r, "/json", json, NULL)) ||
@@ -458,6 +500,8 @@ out:
     cx_http_metrics_free(st.http_metrics);
     cx_metrics_free(st.metrics);
     cx_health_free(st.health);
+    cx_tracer_free(st.tracer); /* exports what is queued */
+    cx_trace_curl_free(st.trace_sender);
     cx_config_free(&st.cfg);
     return status;
 }

@@ -86,6 +86,10 @@ typedef struct cx_config {
     bool metrics_enabled;              /* metrics.enabled, true */
     unsigned metrics_max_series;       /* metrics.max_series, 1000 */
     bool health_enabled;               /* health.enabled, true */
+    char *tracing_exporter;            /* tracing.exporter: none, console, otlp, zipkin */
+    char *tracing_endpoint;            /* tracing.endpoint, NULL: none */
+    unsigned tracing_sample_permille;  /* tracing.sample_permille, 1000 */
+    char *tracing_service;             /* tracing.service, "cortex" */
 } cx_config;
 
 #define CX_CONFIG_SOURCE_MAX  256

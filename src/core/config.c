@@ -99,7 +99,15 @@ typedef struct spec {
     X("metrics.max_series", V_UINT, metrics_max_series, 0, 1, 1048576, "1000",                     \
       "Most label combinations one metric family keeps; more are refused and counted.")            \
     X("health.enabled", V_BOOL, health_enabled, 0, 0, 0, "true",                                   \
-      "Serve GET /health, /health/live and /health/ready (cortex serve).")
+      "Serve GET /health, /health/live and /health/ready (cortex serve).")                         \
+    X("tracing.exporter", V_STR, tracing_exporter, 0, 1, 16, "none",                               \
+      "Where server spans go: none, console (stderr), otlp (OTLP/HTTP JSON) or zipkin (v2 JSON).") \
+    X("tracing.endpoint", V_STR, tracing_endpoint, 1, 1, CX_CONFIG_MAX_STRING, "null",             \
+      "Collector URL for otlp or zipkin, e.g. http://127.0.0.1:4318/v1/traces.")                   \
+    X("tracing.sample_permille", V_UINT, tracing_sample_permille, 0, 0, 1000, "1000",              \
+      "New traces sampled per thousand requests (parent-based: a caller's decision is kept).")     \
+    X("tracing.service", V_STR, tracing_service, 0, 1, 255, "cortex",                              \
+      "service.name reported with every span.")
 
 #define TYPE_NAME(t)                                                                               \
     ((t) == V_STR     ? "string"                                                                   \

@@ -8,13 +8,18 @@
   - /health, /health/live, /health/ready answer application/health+json fast;
   - a Prometheus server on loopback (scrape interval 1s) scrapes the server,
     and a PromQL query through its HTTP API returns the request count we
-    made. SKIPPED (with the reason) when prometheus is not installed.
+    made. SKIPPED (with the reason) when prometheus is not installed;
+  - tracing.exporter=otlp sends a server span per request to an OTLP/HTTP
+    JSON collector (a Python HTTP server here, decoding what arrives), and
+    the span continues the caller's traceparent.
 
 Run alone:  CORTEX_BIN=build/cortex python3 tests/integration/test_observe.py [case ...]
 """
 
+import http.server
 import json
 import os
+import threading
 import re
 import shutil
 import subprocess
@@ -218,6 +223,56 @@ def prometheus_scrapes_the_server():
         log.close()
         shutil.rmtree(tmp, ignore_errors=True)
         srv.stop()
+
+
+class _Collector(http.server.BaseHTTPRequestHandler):
+    posts = []
+
+    def do_POST(self):
+        body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
+        _Collector.posts.append((self.path, self.headers.get("Content-Type"), body))
+        self.send_response(200)
+        self.send_header("Content-Length", "2")
+        self.end_headers()
+        self.wfile.write(b"{}")
+
+    def log_message(self, *args):
+        pass
+
+
+@case
+@cxtest.timeout(30)
+def tracing_exports_server_spans_over_otlp():
+    coll = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Collector)
+    threading.Thread(target=coll.serve_forever, daemon=True).start()
+    url = "http://127.0.0.1:%d/v1/traces" % coll.server_address[1]
+    srv = cxtest.Server(args=["--set", "tracing.exporter=otlp", "--set", "tracing.endpoint=" + url,
+                              "--set", "tracing.service=obs-test"]).start()
+    trace = "4bf92f3577b34da6a3ce929d0e0e4736"
+    parent = "00f067aa0ba902b7"
+    try:
+        r = request(srv.port, "GET", "/json",
+                    headers=[("traceparent", "00-%s-%s-01" % (trace, parent))])
+        check_eq(r.status, 200, "GET /json with traceparent")
+        # The batch processor exports at least once a second.
+        spans = []
+        def arrived():
+            spans[:] = [sp for _, _, b in _Collector.posts
+                        for rs in json.loads(b)["resourceSpans"]
+                        for ss in rs["scopeSpans"] for sp in ss["spans"]]
+            return any(sp["traceId"] == trace for sp in spans)
+        check(cxtest.wait_for(arrived, 10), "a span of the caller's trace reached the collector")
+        sp = next(sp for sp in spans if sp["traceId"] == trace)
+        check_eq(sp["parentSpanId"], parent, "parent span id")
+        check_eq(sp["kind"], 2, "span kind SERVER")
+        check("/json" in sp["name"], "span name names the route: %r" % sp["name"])
+        path, ctype, body = _Collector.posts[0]
+        check_eq(path, "/v1/traces", "collector path")
+        check_eq(ctype, "application/json", "content type")
+        check("obs-test" in body.decode(), "service.name in the resource")
+    finally:
+        srv.stop()
+        coll.shutdown()
 
 
 if __name__ == "__main__":
