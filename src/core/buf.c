@@ -9,9 +9,10 @@ bool cx_str_ieq(cx_str a, cx_str b) {
     if (a.len != b.len) return false;
     for (size_t i = 0; i < a.len; i++) {
         unsigned char x = (unsigned char)a.ptr[i], y = (unsigned char)b.ptr[i];
-        if ((unsigned)(x - 'A') < 26u) x |= 0x20;
-        if ((unsigned)(y - 'A') < 26u) y |= 0x20;
-        if (x != y) return false;
+        if (x == y) continue; /* the common case: one compare per byte */
+        /* Otherwise equal only as the two cases of one ASCII letter. */
+        x |= 0x20;
+        if (x != (y | 0x20) || (unsigned)(x - 'a') >= 26u) return false;
     }
     return true;
 }

@@ -51,11 +51,21 @@ static bool valid_value(cx_str s) {
 }
 
 /* Headers whose value the transport computes; a handler setting them would
- * desynchronise the framing. */
+ * desynchronise the framing. Switching on the length first leaves at most
+ * one comparison for any name. */
 static bool reserved(cx_str name) {
-    return cx_str_ieq(name, CX_STR("content-length")) ||
-           cx_str_ieq(name, CX_STR("transfer-encoding")) ||
-           cx_str_ieq(name, CX_STR("connection")) || cx_str_ieq(name, CX_STR("date"));
+    switch (name.len) {
+    case 4:
+        return cx_str_ieq(name, CX_STR("date"));
+    case 10:
+        return cx_str_ieq(name, CX_STR("connection"));
+    case 14:
+        return cx_str_ieq(name, CX_STR("content-length"));
+    case 17:
+        return cx_str_ieq(name, CX_STR("transfer-encoding"));
+    default:
+        return false;
+    }
 }
 
 /* Double a field array in the arena (the old one stays there, unused). */
@@ -114,7 +124,10 @@ static int set_content_type(cx_res *res, const char *type) {
 int cx_res_header_n(cx_res *res, cx_str name, cx_str value) {
     if (!valid_name(name) || !valid_value(value)) return CX_EINVAL;
     if (res->headers_sent) return CX_ESTATE;
-    if (cx_str_ieq(name, CX_STR("content-length"))) {
+    /* Content-Type is the header handlers set most: test it first. */
+    if (name.len == 12 && cx_str_ieq(name, CX_STR("content-type")))
+        return put_content_type(res, value);
+    if (name.len == 14 && cx_str_ieq(name, CX_STR("content-length"))) {
         /* Allowed only as a promise for a streamed body. */
         int64_t v = 0;
         if (value.len == 0 || value.len > 18) return CX_EINVAL;
@@ -126,7 +139,6 @@ int cx_res_header_n(cx_res *res, cx_str name, cx_str value) {
         return CX_OK;
     }
     if (reserved(name)) return CX_EINVAL;
-    if (cx_str_ieq(name, CX_STR("content-type"))) return put_content_type(res, value);
     return push_field(res->arena, &res->headers, &res->num_headers, &res->cap_headers, name, value);
 }
 

@@ -33,6 +33,19 @@ TEST(str_helpers) {
     CHECK(cx_str_ieq(CX_STR(""), CX_STR("")));
 }
 
+/* cx_str_ieq folds exactly the ASCII letters: every pair of bytes agrees
+ * with a plain tolower-style reference. */
+TEST(str_ieq_every_byte_pair) {
+    unsigned bad = 0;
+    for (unsigned x = 0; x < 256; x++)
+        for (unsigned y = 0; y < 256; y++) {
+            unsigned lx = x - 'A' < 26u ? x + 32 : x, ly = y - 'A' < 26u ? y + 32 : y;
+            char a[2] = {'k', (char)x}, b[2] = {'K', (char)y};
+            if (cx_str_ieq((cx_str){a, 2}, (cx_str){b, 2}) != (lx == ly)) bad++;
+        }
+    CHECK_EQ(bad, 0);
+}
+
 TEST(buf_append_and_grow) {
     cx_buf b = CX_BUF_INIT;
     for (int i = 0; i < 1000; i++) CHECK_EQ(cx_buf_append(&b, "abc", 3), 0);
