@@ -8,7 +8,8 @@ set -euo pipefail
 build_pkgs=(build-essential cmake pkg-config libyaml-dev libssl-dev libnghttp2-dev
             libcurl4-openssl-dev libsecp256k1-dev libprotobuf-c-dev protobuf-c-compiler)
 test_pkgs=(clang libclang-rt-14-dev curl python3 valgrind openssl nghttp2-client nodejs npm
-           lld wasi-libc libclang-rt-14-dev-wasm32 wabt prometheus)
+           lld wasi-libc libclang-rt-14-dev-wasm32 wabt prometheus
+           gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user)
 bench_pkgs=(wrk nginx-light h2o nodejs libjansson-dev libcjson-dev util-linux)
 
 want=("${build_pkgs[@]}" "${test_pkgs[@]}")

@@ -7,8 +7,10 @@
  *   switch(from, to)                     save the running context in from,
  *                                        continue the one saved in to
  * - cx_actx_*: hand-written assembly (coro_switch.S) for x86-64 and aarch64.
- *   A context is just a stack pointer; the callee-saved registers (and on
- *   x86-64 the MXCSR and x87 control word) sit on the stack it points to.
+ *   A context is just a stack pointer; the callee-saved registers and the
+ *   floating-point control state (x86-64: MXCSR and the x87 control word;
+ *   aarch64: FPCR) sit on the stack it points to, so a coroutine that
+ *   changes the rounding mode changes it for itself only.
  *   The compiler saves everything else around the call, as for any call.
  * - cx_uctx_*: POSIX ucontext, slower (swapcontext makes a sigprocmask
  *   system call) but portable.
@@ -60,9 +62,10 @@ static inline void cx_actx_make(cx_actx *c, void *lo, size_t size, cx_ctx_fn fn,
     sp[7] = (uintptr_t)cx__ctx_start;
     sp[8] = 0;
 #else
-    /* x19 (fn), x20 (arg), x21..x28, x29 (fp), x30 (lr), d8..d15. */
-    uintptr_t *sp = (uintptr_t *)(top - 160);
-    for (int i = 0; i < 20; i++) sp[i] = 0;
+    /* x19 (fn), x20 (arg), x21..x28, x29 (fp), x30 (lr), d8..d15, FPCR
+     * (0: round to nearest, no traps, the ABI's initial state), padding. */
+    uintptr_t *sp = (uintptr_t *)(top - 176);
+    for (int i = 0; i < 22; i++) sp[i] = 0;
     sp[0] = (uintptr_t)fn;
     sp[1] = (uintptr_t)arg;
     sp[11] = (uintptr_t)cx__ctx_start;

@@ -67,7 +67,7 @@ cx__ctx_start:
     .p2align 4
 cx__ctx_switch:
     .cfi_startproc
-    sub     sp, sp, #160
+    sub     sp, sp, #176
     stp     x19, x20, [sp, #0]
     stp     x21, x22, [sp, #16]
     stp     x23, x24, [sp, #32]
@@ -78,9 +78,13 @@ cx__ctx_switch:
     stp     d10, d11, [sp, #112]
     stp     d12, d13, [sp, #128]
     stp     d14, d15, [sp, #144]
+    mrs     x9, fpcr
+    str     x9, [sp, #160]
     mov     x9, sp
     str     x9, [x0]
     mov     sp, x1
+    ldr     x9, [sp, #160]
+    msr     fpcr, x9
     ldp     x19, x20, [sp, #0]
     ldp     x21, x22, [sp, #16]
     ldp     x23, x24, [sp, #32]
@@ -91,7 +95,7 @@ cx__ctx_switch:
     ldp     d10, d11, [sp, #112]
     ldp     d12, d13, [sp, #128]
     ldp     d14, d15, [sp, #144]
-    add     sp, sp, #160
+    add     sp, sp, #176
     ret
     .cfi_endproc
     .size   cx__ctx_switch, .-cx__ctx_switch
