@@ -39,19 +39,29 @@ for f in "$src"/src/core/*.c "$src"/src/core/*.S; do
     core+=("$f")
 done
 
-# test name -> extra sources
-declare -A extra=([coro]="" [loop]="" [pool]="" [core_mem]="" [log]=""
-                  [json]="$(echo "$src"/src/json/*.c)")
+# The runtime and the JSON module are compiled once into an archive; each
+# test binary links what it needs from it.
+mkdir -p "$tmp/obj"
+objs=()
+for f in "${core[@]}" "$src"/src/json/*.c; do
+    o=$tmp/obj/$(basename "${f%.*}").o
+    if ! $cc "${cflags[@]}" -c -o "$o" "$f" >>"$tmp/cc.log" 2>&1; then
+        bad "$(basename "$f") compiles for aarch64"
+        continue
+    fi
+    objs+=("$o")
+done
+[[ -s $tmp/cc.log ]] && cat "$tmp/cc.log"
+aarch64-linux-gnu-ar rcs "$tmp/libcore.a" "${objs[@]}"
+
 for t in coro loop pool core_mem log json; do
     bin=$tmp/test_$t
-    # shellcheck disable=SC2086
-    if ! $cc "${cflags[@]}" -o "$bin" "$src/tests/unit/test_$t.c" ${extra[$t]} "${core[@]}" \
+    if ! $cc "${cflags[@]}" -o "$bin" "$src/tests/unit/test_$t.c" "$tmp/libcore.a" \
         -lpthread -lm >"$tmp/$t.cc.log" 2>&1; then
         bad "test_$t compiles for aarch64"
         cat "$tmp/$t.cc.log"
         continue
     fi
-    ok "test_$t compiles for aarch64"
     out=$(CX_SHARED=$shared timeout 300 $qemu -L $sysroot "$bin" 2>&1)
     rc=$?
     last=$(tail -n 1 <<<"$out")
