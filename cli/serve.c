@@ -280,6 +280,16 @@ static int add_tracing(struct serve_state *st) {
         fprintf(stderr, "cortex serve: tracing.exporter=%s needs tracing.endpoint\n", kind);
         return CX_ECONFIG;
     }
+    /* tracing.protocol picks the OTLP wire, as OTEL_EXPORTER_OTLP_PROTOCOL
+     * does for the OpenTelemetry SDKs; it is checked whichever exporter is
+     * on, so that a typo does not wait for the day otlp is turned on. */
+    cx_trace_wire wire = CX_TRACE_ZIPKIN_JSON, otlp_wire;
+    if (cx_trace_otlp_protocol(c->tracing_protocol, &otlp_wire)) {
+        fprintf(stderr, "cortex serve: tracing.protocol: http/protobuf or http/json, not '%s'\n",
+                c->tracing_protocol);
+        return CX_ECONFIG;
+    }
+    if (otlp) wire = otlp_wire;
     cx_tracer_options o;
     cx_tracer_options_default(&o);
     o.service = c->tracing_service;
@@ -289,9 +299,8 @@ static int add_tracing(struct serve_state *st) {
     if (otlp || zipkin) {
         rc = cx_trace_curl_new(&st->trace_sender, 0);
         if (!rc)
-            rc = cx_http_exporter(&o.exporter, otlp ? CX_TRACE_OTLP_JSON : CX_TRACE_ZIPKIN_JSON,
-                                  c->tracing_endpoint, c->tracing_service, cx_trace_curl_send,
-                                  st->trace_sender);
+            rc = cx_http_exporter(&o.exporter, wire, c->tracing_endpoint, c->tracing_service,
+                                  cx_trace_curl_send, st->trace_sender);
     } else {
         rc = cx_console_exporter(&o.exporter, 2, c->tracing_service);
     }

@@ -90,6 +90,7 @@ typedef struct cx_config {
     char *tracing_endpoint;            /* tracing.endpoint, NULL: none */
     unsigned tracing_sample_permille;  /* tracing.sample_permille, 1000 */
     char *tracing_service;             /* tracing.service, "cortex" */
+    char *tracing_protocol;            /* tracing.protocol: http/protobuf, http/json */
 } cx_config;
 
 #define CX_CONFIG_SOURCE_MAX  256

@@ -1,5 +1,6 @@
 /* Tracing: spans, a tracer, W3C Trace Context and Baggage, samplers, a batch
- * processor and exporters (console, OTLP/HTTP JSON, Zipkin v2 JSON).
+ * processor and exporters (console, OTLP/HTTP protobuf and JSON, Zipkin v2
+ * JSON).
  *
  * A span is one timed operation: a name, a kind, a start and end time,
  * attributes, events (timestamped messages), links to other spans and a
@@ -293,6 +294,19 @@ int cx_trace_encode_otlp_json(const cx_span *const *spans, size_t n, const char 
                               cx_buf *out);
 int cx_trace_encode_zipkin_json(const cx_span *const *spans, size_t n, const char *service,
                                 cx_buf *out);
+/* OTLP/HTTP protobuf: one ExportTraceServiceRequest (opentelemetry.proto.
+ * collector.trace.v1) holding one ResourceSpans (service.name,
+ * telemetry.sdk.*), one ScopeSpans ("cortex") and the n spans, appended to
+ * out (the caller's). The spans are borrowed (ended spans, as an exporter
+ * receives them). Strings are sent as UTF-8 (invalid bytes become U+FFFD;
+ * an embedded NUL ends a string). The message tree is built in an arena
+ * made and freed by the call, bounded by CX_TRACE_PROTO_ARENA_LIMIT; the
+ * HTTP exporter keeps one arena for all its batches instead. 0, CX_EINVAL
+ * or CX_ENOMEM (then out is as it was). */
+#define CX_TRACE_PROTO_ARENA_BLOCK (128u * 1024)
+#define CX_TRACE_PROTO_ARENA_LIMIT (64u * 1024 * 1024)
+int cx_trace_encode_otlp_protobuf(const cx_span *const *spans, size_t n, const char *service,
+                                  cx_buf *out);
 
 /* Console: one JSON line per span (the OTLP span shape) to fd. */
 int cx_console_exporter(cx_span_exporter *out, int fd, const char *service);
@@ -303,7 +317,18 @@ int cx_console_exporter(cx_span_exporter *out, int fd, const char *service);
  * the seam through which the network client is plugged in. */
 typedef int (*cx_trace_send_fn)(void *arg, const char *url, const char *content_type,
                                 const void *body, size_t len);
-typedef enum cx_trace_wire { CX_TRACE_OTLP_JSON = 0, CX_TRACE_ZIPKIN_JSON } cx_trace_wire;
+/* What the HTTP exporter posts: OTLP/HTTP JSON ("application/json"),
+ * Zipkin v2 JSON ("application/json") or OTLP/HTTP protobuf
+ * ("application/x-protobuf", the OpenTelemetry specification's default). */
+typedef enum cx_trace_wire {
+    CX_TRACE_OTLP_JSON = 0,
+    CX_TRACE_ZIPKIN_JSON,
+    CX_TRACE_OTLP_PROTOBUF
+} cx_trace_wire;
+/* The OTLP wire named as OTEL_EXPORTER_OTLP_PROTOCOL names it: "http/json"
+ * or "http/protobuf" (NULL or "": http/protobuf, the default). 0 with *out
+ * set; CX_EINVAL for anything else ("grpc" included: not supported). */
+int cx_trace_otlp_protocol(const char *protocol, cx_trace_wire *out);
 /* url, e.g. "http://127.0.0.1:4318/v1/traces" or ".../api/v2/spans", and
  * service are copied. */
 int cx_http_exporter(cx_span_exporter *out, cx_trace_wire wire, const char *url,

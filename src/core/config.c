@@ -101,13 +101,15 @@ typedef struct spec {
     X("health.enabled", V_BOOL, health_enabled, 0, 0, 0, "true",                                   \
       "Serve GET /health, /health/live and /health/ready (cortex serve).")                         \
     X("tracing.exporter", V_STR, tracing_exporter, 0, 1, 16, "none",                               \
-      "Where server spans go: none, console (stderr), otlp (OTLP/HTTP JSON) or zipkin (v2 JSON).") \
+      "Where server spans go: none, console (stderr), otlp (OTLP/HTTP) or zipkin (v2 JSON).")      \
     X("tracing.endpoint", V_STR, tracing_endpoint, 1, 1, CX_CONFIG_MAX_STRING, "null",             \
       "Collector URL for otlp or zipkin, e.g. http://127.0.0.1:4318/v1/traces.")                   \
     X("tracing.sample_permille", V_UINT, tracing_sample_permille, 0, 0, 1000, "1000",              \
       "New traces sampled per thousand requests (parent-based: a caller's decision is kept).")     \
     X("tracing.service", V_STR, tracing_service, 0, 1, 255, "cortex",                              \
-      "service.name reported with every span.")
+      "service.name reported with every span.")                                                    \
+    X("tracing.protocol", V_STR, tracing_protocol, 0, 1, 16, "http/protobuf",                      \
+      "OTLP wire for tracing.exporter=otlp: http/protobuf or http/json.")
 
 #define TYPE_NAME(t)                                                                               \
     ((t) == V_STR     ? "string"                                                                   \

@@ -6,6 +6,7 @@
 #include "trace_int.h"
 #include <cortex/error.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
@@ -130,7 +131,17 @@ int cx__batch_new(cx_batch **out, const cx_batch_options *o, cx_span_exporter ex
     if (!(b->cells = calloc(cap, sizeof *b->cells))) goto fail;
     for (size_t i = 0; i < cap; i++) atomic_init(&b->cells[i].seq, i);
     b->efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-    if (b->efd < 0 || pthread_create(&b->thread, NULL, batch_main, b)) goto fail;
+    if (b->efd < 0) goto fail;
+    /* The thread starts with every signal blocked: a tracer is usually made
+     * before cx_server_run() blocks SIGTERM/SIGINT/SIGHUP for its signalfd,
+     * and a thread that left them open would take a SIGTERM with the
+     * default action (killing the process) instead of a graceful stop. */
+    sigset_t all, old;
+    sigfillset(&all);
+    pthread_sigmask(SIG_SETMASK, &all, &old);
+    int prc = pthread_create(&b->thread, NULL, batch_main, b);
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    if (prc) goto fail;
     *out = b;
     return 0;
 fail:

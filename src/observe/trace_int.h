@@ -49,6 +49,12 @@ struct cx_tracer {
     _Atomic uint64_t started, sampled, exported, dropped, export_errors;
 };
 
+/* cx_trace_encode_otlp_protobuf with the message tree built in a (which the
+ * caller resets or frees afterwards): the HTTP exporter keeps one arena for
+ * all its batches. 0 or CX_ENOMEM. */
+int cx__trace_encode_otlp_protobuf_in(cx_arena *a, const cx_span *const *spans, size_t n,
+                                      const char *service, cx_buf *out);
+
 uint64_t cx__trace_now_ns(void);
 void cx__hex(const uint8_t *p, size_t n, char *out); /* 2n chars and a NUL */
 

@@ -11,7 +11,10 @@
     made. SKIPPED (with the reason) when prometheus is not installed;
   - tracing.exporter=otlp sends a server span per request to an OTLP/HTTP
     JSON collector (a Python HTTP server here, decoding what arrives), and
-    the span continues the caller's traceparent.
+    the span continues the caller's traceparent; by default (no
+    tracing.protocol) the body is protobuf, and a tracing.protocol that is
+    not http/protobuf or http/json stops the server at startup.
+    (test_otel_interop.py decodes the protobuf with the official definitions.)
 
 Run alone:  CORTEX_BIN=build/cortex python3 tests/integration/test_observe.py [case ...]
 """
@@ -247,7 +250,8 @@ def tracing_exports_server_spans_over_otlp():
     threading.Thread(target=coll.serve_forever, daemon=True).start()
     url = "http://127.0.0.1:%d/v1/traces" % coll.server_address[1]
     srv = cxtest.Server(args=["--set", "tracing.exporter=otlp", "--set", "tracing.endpoint=" + url,
-                              "--set", "tracing.service=obs-test"]).start()
+                              "--set", "tracing.service=obs-test",
+                              "--set", "tracing.protocol=http/json"]).start()
     trace = "4bf92f3577b34da6a3ce929d0e0e4736"
     parent = "00f067aa0ba902b7"
     try:
@@ -273,6 +277,41 @@ def tracing_exports_server_spans_over_otlp():
     finally:
         srv.stop()
         coll.shutdown()
+
+
+
+@case
+@cxtest.timeout(30)
+def tracing_protocol_defaults_to_protobuf():
+    _Collector.posts.clear()
+    coll = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Collector)
+    threading.Thread(target=coll.serve_forever, daemon=True).start()
+    url = "http://127.0.0.1:%d/v1/traces" % coll.server_address[1]
+    srv = cxtest.Server(args=["--set", "tracing.exporter=otlp", "--set", "tracing.endpoint=" + url,
+                              "--set", "tracing.service=obs-proto"]).start()
+    trace = "5bf92f3577b34da6a3ce929d0e0e4736"
+    try:
+        r = request(srv.port, "GET", "/json",
+                    headers=[("traceparent", "00-%s-00f067aa0ba902b7-01" % trace)])
+        check_eq(r.status, 200, "GET /json with traceparent")
+        check(cxtest.wait_for(lambda: any(bytes.fromhex(trace) in b for _, _, b in _Collector.posts),
+                              10), "the trace id's 16 bytes reached the collector")
+        path, ctype, body = _Collector.posts[-1]
+        check_eq(ctype, "application/x-protobuf", "content type")
+        check(b"obs-proto" in body, "service.name in the resource")
+        check_eq(body[0], 0x0a, "field 1 (resource_spans), length-delimited, comes first")
+    finally:
+        srv.stop()
+        coll.shutdown()
+
+
+@case
+def tracing_protocol_must_be_known():
+    p = subprocess.run([cxtest.cortex_bin(), "serve", "--host", "127.0.0.1", "--port", "0",
+                        "--set", "tracing.exporter=console", "--set", "tracing.protocol=grpc"],
+                       stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=15)
+    check(p.returncode != 0, "exit status %d" % p.returncode)
+    check("tracing.protocol" in p.stderr, "the error names the key: %r" % p.stderr[-300:])
 
 
 if __name__ == "__main__":

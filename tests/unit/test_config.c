@@ -192,7 +192,7 @@ TEST(apply_log_configures_a_logger) {
 TEST(key_table_is_complete_and_unique) {
     size_t n = 0;
     const cx_config_key_info *keys = cx_config_keys(&n);
-    CHECK_EQ(n, 39); /* server, log, limits, tls, http2, metrics, health, tracing */
+    CHECK_EQ(n, 40); /* server, log, limits, tls, http2, metrics, health, tracing */
     CHECK(cx_config_keys(NULL) == keys);
     for (size_t i = 0; i < n; i++) {
         CHECK(keys[i].key && strchr(keys[i].key, '.'));
