@@ -26,8 +26,10 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <cortex/abi.h>
 #include <cortex/arena.h>
 #include <cortex/buf.h>
+#include <cortex/fetch.h>
 #include <cortex/json.h>
 
 #ifdef __cplusplus
@@ -198,6 +200,343 @@ int cx_eth_rpc_request(cx_buf *out, uint64_t id, const char *method, const char 
  * code and message, or the shape problem. */
 int cx_eth_rpc_response(const cx_json *doc, uint64_t id, const cx_json **result, char *msg,
                         size_t msg_cap);
+
+/* ==== network: JSON-RPC client, sender, contracts ======================== */
+
+/* ---- limits and errors -------------------------------------------------- */
+
+#define CX_ETH_RPC_DEFAULT_MAX_RESPONSE_BYTES (16u * 1024 * 1024)
+#define CX_ETH_RPC_DEFAULT_TIMEOUT_MS         30000
+#define CX_ETH_RPC_DEFAULT_CONNECT_TIMEOUT_MS 10000
+#define CX_ETH_RPC_DEFAULT_MAX_JSON_DEPTH     64
+#define CX_ETH_RPC_DEFAULT_MAX_ITEMS          100000
+
+/* Every limit of a client, each with its default; zero fields mean the
+ * default. */
+typedef struct cx_eth_rpc_limits {
+    size_t max_response_bytes;   /* response body; 16 MiB (CX_ELIMIT beyond) */
+    uint32_t timeout_ms;         /* whole request; 30 s */
+    uint32_t connect_timeout_ms; /* TCP/TLS connect; 10 s */
+    size_t max_json_depth;       /* nesting in a response; 64 */
+    size_t max_items;            /* logs in a result, transactions in a block; 100,000 */
+} cx_eth_rpc_limits;
+cx_eth_rpc_limits cx_eth_rpc_limits_defaults(void);
+
+/* What went wrong with a call. Exactly one of three things:
+ *   - transport: kind != CX_FETCH_OK (cx_fetch's kind and message; the
+ *     call returns cx_fetch's code: CX_ETIMEDOUT, CX_ELIMIT, ...);
+ *   - a JSON-RPC error object: rpc is true, code/message/data are the
+ *     node's (data as compact JSON text, e.g. "\"0x08c379a0...\"" for a
+ *     revert); the call returns CX_EPROTO;
+ *   - anything else (HTTP status not 2xx, a body that is not JSON, a result
+ *     of the wrong shape): message says what; CX_EPROTO or CX_EPARSE. */
+typedef struct cx_eth_rpc_error {
+    cx_fetch_kind kind;
+    int http_status; /* 0 when no response arrived */
+    bool rpc;
+    int64_t code;
+    char message[256];
+    char data[512]; /* truncated when longer */
+} cx_eth_rpc_error;
+
+/* ---- the client ------------------------------------------------------------ */
+
+typedef struct cx_eth_client cx_eth_client;
+
+/* A client for the node at url (http:// or https://, copied), sending
+ * through fetch (borrowed: it must outlive the client). lim may be NULL.
+ * 0, CX_EINVAL or CX_ENOMEM. Every call below must run in a coroutine on
+ * fetch's loop (CX_ESTATE otherwise); any number may be in flight at once. */
+int cx_eth_client_new(cx_eth_client **out, cx_fetch_client *fetch, const char *url,
+                      const cx_eth_rpc_limits *lim);
+void cx_eth_client_free(cx_eth_client *c); /* NULL is a no-op */
+
+/* Block selector used by the calls below: NULL is "latest"; "latest",
+ * "pending", "earliest", "safe", "finalized", a decimal number or a 0x hex
+ * quantity are accepted (a number is sent as a 0x quantity). CX_EINVAL for
+ * anything else. */
+
+/* The raw call: params_json is a JSON array text (NULL: []). On 0 *result
+ * lives in arena `a`. err may be NULL in every call. */
+int cx_eth_rpc_call(cx_eth_client *c, cx_arena *a, const char *method, const char *params_json,
+                    const cx_json **result, cx_eth_rpc_error *err);
+
+int cx_eth_client_chain_id(cx_eth_client *c, uint64_t *out, cx_eth_rpc_error *err);
+int cx_eth_client_block_number(cx_eth_client *c, uint64_t *out, cx_eth_rpc_error *err);
+int cx_eth_client_balance(cx_eth_client *c, const uint8_t addr[20], const char *block, cx_u256 *out,
+                          cx_eth_rpc_error *err);
+/* eth_getTransactionCount; block "pending" counts queued transactions. */
+int cx_eth_client_nonce(cx_eth_client *c, const uint8_t addr[20], const char *block, uint64_t *out,
+                        cx_eth_rpc_error *err);
+int cx_eth_client_gas_price(cx_eth_client *c, cx_u256 *out, cx_eth_rpc_error *err);
+int cx_eth_client_max_priority_fee(cx_eth_client *c, cx_u256 *out, cx_eth_rpc_error *err);
+/* eth_getCode; *code lives in `a`. */
+int cx_eth_client_code(cx_eth_client *c, cx_arena *a, const uint8_t addr[20], const char *block,
+                       uint8_t **code, size_t *len, cx_eth_rpc_error *err);
+
+/* A message for eth_call / eth_estimateGas. Borrowed data. */
+typedef struct cx_eth_call_msg {
+    bool has_from;
+    uint8_t from[20];
+    bool has_to; /* false: contract creation (estimate only) */
+    uint8_t to[20];
+    const uint8_t *data;
+    size_t data_len;
+    bool has_value;
+    cx_u256 value;
+    uint64_t gas; /* 0: omitted */
+} cx_eth_call_msg;
+
+/* eth_call: the return data in `a`. A revert comes back as a JSON-RPC
+ * error (err->data holds the revert data as a JSON string). */
+int cx_eth_client_call(cx_eth_client *c, cx_arena *a, const cx_eth_call_msg *msg, const char *block,
+                       uint8_t **out, size_t *len, cx_eth_rpc_error *err);
+int cx_eth_client_estimate_gas(cx_eth_client *c, const cx_eth_call_msg *msg, uint64_t *out,
+                               cx_eth_rpc_error *err);
+
+/* eth_feeHistory over `blocks` blocks ending at `newest`, with reward
+ * percentiles (0..100, ascending; npct may be 0). Arrays live in `a`:
+ * base_fee has nblocks + 1 entries (the last is the next block's), reward
+ * nblocks * npct (row-major; zero when the node sent none). */
+typedef struct cx_eth_fee_history {
+    uint64_t oldest_block;
+    size_t nblocks, npct;
+    cx_u256 *base_fee;
+    double *gas_used_ratio;
+    cx_u256 *reward;
+} cx_eth_fee_history;
+int cx_eth_client_fee_history(cx_eth_client *c, cx_arena *a, unsigned blocks, const char *newest,
+                              const double *pct, size_t npct, cx_eth_fee_history *out,
+                              cx_eth_rpc_error *err);
+
+/* eth_sendRawTransaction: the node's transaction hash. */
+int cx_eth_client_send_raw(cx_eth_client *c, const uint8_t *raw, size_t len, uint8_t hash[32],
+                           cx_eth_rpc_error *err);
+
+/* ---- receipts, logs, blocks ------------------------------------------------ */
+
+/* A log as the node returns it; byte fields point into `a`. Fields the
+ * node omitted (pending logs) are zero with has_block false. */
+typedef struct cx_eth_log {
+    uint8_t address[20];
+    const uint8_t (*topics)[32];
+    size_t ntopics; /* 0..4 */
+    const uint8_t *data;
+    size_t data_len;
+    bool has_block;
+    uint64_t block_number, tx_index, log_index;
+    uint8_t block_hash[32], tx_hash[32];
+    bool removed;
+    const cx_json *json; /* the node's object */
+} cx_eth_log;
+
+typedef struct cx_eth_receipt {
+    uint8_t tx_hash[32], block_hash[32];
+    uint64_t block_number, tx_index;
+    uint8_t from[20];
+    bool has_to;
+    uint8_t to[20];
+    bool has_contract; /* contractAddress for a creation */
+    uint8_t contract_address[20];
+    int status; /* 1 success, 0 failure, -1 absent (pre-Byzantium root) */
+    int type;   /* 0 when absent */
+    uint64_t gas_used, cumulative_gas_used;
+    cx_u256 effective_gas_price;
+    cx_eth_log *logs;
+    size_t nlogs;
+    const cx_json *json; /* the node's object, for fields not mapped here */
+} cx_eth_receipt;
+
+typedef struct cx_eth_block {
+    uint64_t number, timestamp, gas_limit, gas_used;
+    uint8_t hash[32], parent_hash[32];
+    uint8_t miner[20];
+    bool has_base_fee;
+    cx_u256 base_fee;
+    const uint8_t (*tx_hashes)[32]; /* the transactions' hashes, in order */
+    size_t ntx;
+    const cx_json *json;
+} cx_eth_block;
+
+/* Pure parsers of the node's JSON objects (used by the calls below, and
+ * exposed for tests and fuzzing). Strict: required fields must be present
+ * with the right shape (quantities "0x" without leading zeros are not
+ * demanded, but must be hex and fit), at most max_items logs/transactions
+ * (0: default). Memory comes from `a`. CX_EPARSE / CX_ELIMIT with msg. */
+int cx_eth_log_parse(cx_arena *a, const cx_json *j, cx_eth_log *out, char *msg, size_t cap);
+int cx_eth_receipt_parse(cx_arena *a, const cx_json *j, size_t max_items, cx_eth_receipt *out,
+                         char *msg, size_t cap);
+int cx_eth_block_parse(cx_arena *a, const cx_json *j, size_t max_items, cx_eth_block *out,
+                       char *msg, size_t cap);
+
+/* eth_getTransactionReceipt: 0, or CX_ENOTFOUND while the transaction is
+ * not mined (or unknown). The receipt lives in `a`. Note that a DNS failure
+ * is CX_ENOTFOUND too (cx_fetch's code): err->kind tells them apart
+ * (CX_FETCH_OK for "no receipt"). The same holds for the block calls. */
+int cx_eth_client_receipt(cx_eth_client *c, cx_arena *a, const uint8_t hash[32],
+                          cx_eth_receipt *out, cx_eth_rpc_error *err);
+/* Poll for the receipt every poll_ms (0: 500) until it is there or
+ * timeout_ms has passed (CX_ETIMEDOUT; 0: 120 s). Sleeps in the coroutine,
+ * so other coroutines run meanwhile; the coroutine's deadline and
+ * cancellation apply. */
+int cx_eth_client_wait_receipt(cx_eth_client *c, cx_arena *a, const uint8_t hash[32],
+                               uint32_t poll_ms, uint32_t timeout_ms, cx_eth_receipt *out,
+                               cx_eth_rpc_error *err);
+
+/* A topic position: n == 0 matches anything (null), else any of values. */
+typedef struct cx_eth_topic_filter {
+    const uint8_t (*values)[32];
+    size_t n;
+} cx_eth_topic_filter;
+
+typedef struct cx_eth_log_filter {
+    const char *from_block, *to_block; /* block selectors; NULL: omitted */
+    bool has_block_hash;               /* instead of the range */
+    uint8_t block_hash[32];
+    const uint8_t (*addresses)[20];
+    size_t naddresses; /* 0: any */
+    cx_eth_topic_filter topics[4];
+    size_t ntopics; /* positions given; trailing wildcards may be left out */
+} cx_eth_log_filter;
+
+/* eth_getLogs; *logs (an array of *nlogs) lives in `a`. More than
+ * max_items logs is CX_ELIMIT. */
+int cx_eth_client_logs(cx_eth_client *c, cx_arena *a, const cx_eth_log_filter *f, cx_eth_log **logs,
+                       size_t *nlogs, cx_eth_rpc_error *err);
+
+/* eth_getBlockByNumber / eth_getBlockByHash (transaction hashes only).
+ * CX_ENOTFOUND when the node has no such block. */
+int cx_eth_client_block(cx_eth_client *c, cx_arena *a, const char *block, cx_eth_block *out,
+                        cx_eth_rpc_error *err);
+int cx_eth_client_block_by_hash(cx_eth_client *c, cx_arena *a, const uint8_t hash[32],
+                                cx_eth_block *out, cx_eth_rpc_error *err);
+
+/* Text form of a block selector into dst (needs 80 bytes): "latest" for
+ * NULL, tags verbatim, numbers as 0x quantities. 0 or CX_EINVAL. */
+int cx_eth_block_param(const char *block, char dst[80]);
+
+/* ---- sending transactions ---------------------------------------------------- */
+
+/* Policies of a sender, each with its default; zero fields mean default. */
+typedef struct cx_eth_sender_options {
+    unsigned gas_margin_pct;      /* added to eth_estimateGas; 20 */
+    unsigned fee_history_blocks;  /* blocks sampled for the priority fee; 5 */
+    unsigned priority_percentile; /* reward percentile sampled; 50 */
+    unsigned base_fee_multiplier; /* maxFee = mult * next baseFee + tip; 2 */
+    unsigned nonce_retries;       /* resends after "nonce too low"; 2 */
+} cx_eth_sender_options;
+cx_eth_sender_options cx_eth_sender_options_defaults(void);
+
+typedef struct cx_eth_sender cx_eth_sender;
+
+/* A sender for the key `secret` through client c (borrowed). Keeps the
+ * chain id (fetched once) and a local nonce counter: the first send reads
+ * the "pending" count, later sends count up locally, and a node answer
+ * "nonce too low" resyncs it and re-signs. Not shared between threads;
+ * coroutines on one loop may share it. opts may be NULL. NULL on a bad key
+ * or no memory (*err: CX_EINVAL / CX_ENOMEM). */
+cx_eth_sender *cx_eth_sender_new(cx_eth_client *c, const uint8_t secret[32],
+                                 const cx_eth_sender_options *opts, int *err);
+void cx_eth_sender_free(cx_eth_sender *s); /* wipes the key; NULL is a no-op */
+void cx_eth_sender_address(const cx_eth_sender *s, uint8_t addr[20]);
+
+/* What to send; zero fields are filled in. type -1: EIP-1559 when the
+ * latest block has a base fee, else legacy; 0 or 2 forces it. */
+typedef struct cx_eth_send_req {
+    int type;
+    bool has_to; /* false: contract creation */
+    uint8_t to[20];
+    const uint8_t *data;
+    size_t data_len;
+    cx_u256 value;
+    uint64_t gas_limit;                /* 0: estimate + margin */
+    bool has_gas_price;                /* legacy */
+    cx_u256 gas_price;                 /* 0 with has_gas_price false: eth_gasPrice */
+    bool has_fees;                     /* EIP-1559: both given */
+    cx_u256 max_fee, max_priority_fee; /* else from feeHistory */
+    bool has_nonce;                    /* bypass the counter */
+    uint64_t nonce;
+} cx_eth_send_req;
+
+/* What was sent (for logs and receipts). */
+typedef struct cx_eth_sent {
+    uint8_t hash[32];
+    uint64_t nonce, gas_limit;
+    int type;
+} cx_eth_sent;
+
+/* Fill, sign and send. 0 with *out set, or the failing call's code. */
+int cx_eth_sender_send(cx_eth_sender *s, const cx_eth_send_req *req, cx_eth_sent *out,
+                       cx_eth_rpc_error *err);
+
+/* The reason of a revert from its data: Error(string) text, Panic(uint256)
+ * as "panic 0x11", else NULL-free "custom error 0x........". Into dst. */
+void cx_eth_revert_reason(const uint8_t *data, size_t len, char *dst, size_t cap);
+
+/* ---- contracts ----------------------------------------------------------------- */
+
+/* A contract binding: the functions and events of an ABI JSON document
+ * (solc's --abi output, ethers' JSON ABI, or an artifact object with an
+ * "abi" member) and optionally an address. Everything lives in the arena
+ * given at creation. */
+typedef struct cx_eth_contract cx_eth_contract;
+
+typedef struct cx_eth_function {
+    cx_abi_sig sig; /* name(inputs)(outputs) */
+    bool view;      /* stateMutability view/pure (or constant) */
+    bool payable;
+} cx_eth_function;
+
+typedef struct cx_eth_event {
+    cx_abi_sig sig; /* with indexed flags */
+    bool anonymous;
+} cx_eth_event;
+
+/* Parse an ABI JSON text. addr may be NULL (set it later). CX_EPARSE with
+ * msg naming the entry at fault. The constructor, if any, is kept. */
+int cx_eth_contract_from_abi(cx_arena *a, const char *json, size_t len, const uint8_t addr[20],
+                             cx_eth_contract **out, char *msg, size_t cap);
+/* Read the ABI JSON from a file (at most 16 MiB). */
+int cx_eth_contract_load(cx_arena *a, const char *path, const uint8_t addr[20],
+                         cx_eth_contract **out, char *msg, size_t cap);
+void cx_eth_contract_set_address(cx_eth_contract *k, const uint8_t addr[20]);
+/* By name (the first overload) or by canonical signature "f(uint256)".
+ * NULL when absent. */
+const cx_eth_function *cx_eth_contract_function(const cx_eth_contract *k, const char *name);
+const cx_eth_event *cx_eth_contract_event(const cx_eth_contract *k, const char *name);
+/* The constructor's inputs (an empty tuple when the ABI has none). */
+const cx_abi_type *cx_eth_contract_constructor(const cx_eth_contract *k);
+size_t cx_eth_contract_function_count(const cx_eth_contract *k);
+size_t cx_eth_contract_event_count(const cx_eth_contract *k);
+
+/* Arguments from cast-syntax text, one per input (see cx_abi_parse_value),
+ * as a TUPLE value in `a`. CX_EPARSE with msg. */
+int cx_eth_args_from_text(cx_arena *a, const cx_abi_type *inputs, const char *const *argv,
+                          size_t argc, const cx_abi_value **out, char *msg, size_t cap);
+
+/* Call a view function: encode args (a TUPLE over its inputs; NULL for
+ * none), eth_call at block, decode the outputs into *out (a TUPLE in `a`).
+ * A revert is CX_EPROTO with err->rpc and err->message; a result that does
+ * not decode is CX_EPARSE. */
+int cx_eth_contract_call(cx_eth_client *c, cx_arena *a, const cx_eth_contract *k,
+                         const cx_eth_function *fn, const cx_abi_value *args, const char *block,
+                         const cx_abi_value **out, cx_eth_rpc_error *err);
+/* Send a transaction calling fn with args and value (NULL: 0) through s. */
+int cx_eth_contract_send(cx_eth_sender *s, const cx_eth_contract *k, const cx_eth_function *fn,
+                         const cx_abi_value *args, const cx_u256 *value, cx_eth_sent *out,
+                         cx_eth_rpc_error *err);
+/* Deploy: bytecode + encoded constructor args (NULL for none). The
+ * contract address comes with the receipt. */
+int cx_eth_contract_deploy(cx_eth_sender *s, const cx_eth_contract *k, const uint8_t *bytecode,
+                           size_t len, const cx_abi_value *args, const cx_u256 *value,
+                           cx_eth_sent *out, cx_eth_rpc_error *err);
+/* Decode a log by its topic 0 among k's events (anonymous events are not
+ * matched). CX_ENOTFOUND when no event matches; CX_EPARSE when it matches
+ * but does not decode. *ev and *out (a TUPLE over the event's inputs, an
+ * indexed dynamic value as its bytes32 hash) live in `a`. */
+int cx_eth_contract_decode_log(cx_arena *a, const cx_eth_contract *k, const cx_eth_log *log,
+                               const cx_eth_event **ev, const cx_abi_value **out, char *msg,
+                               size_t cap);
 
 #ifdef __cplusplus
 }
