@@ -22,7 +22,11 @@
  *     damaged block is never returned;
  *   - the exporter: resolves paths and streams a file's bytes (or a byte
  *     range), verifying every block on the way;
- *   - the gateway and Kubo RPC handlers (cx_ipfs_gateway_*).
+ *   - HAMT-sharded directories, written past Kubo's size threshold and
+ *     walked transparently when reading;
+ *   - CARv1 export of a path's blocks and its DAG (cx_ipfs_car_export);
+ *   - the gateway and Kubo RPC handlers (cx_ipfs_gateway_*);
+ *   - a client for any Kubo RPC endpoint (cx_ipfs_client_*, over cx_fetch).
  *
  * Errors are negative CX_E* codes. Parsers return CX_EPARSE and, when the
  * caller passes a `const char **why`, a static sentence naming the problem.
@@ -72,14 +76,15 @@ int cx_multibase_decode(const char *text, size_t len, cx_buf *out, char *base, c
 
 /* ---- multicodec / multihash / CID ---------------------------------------------- */
 
-#define CX_CODEC_RAW        0x55
-#define CX_CODEC_DAG_PB     0x70
-#define CX_CODEC_DAG_CBOR   0x71
-#define CX_CODEC_LIBP2P_KEY 0x72
-#define CX_CODEC_DAG_JSON   0x0129
-#define CX_MH_IDENTITY      0x00
-#define CX_MH_SHA2_256      0x12
-#define CX_MH_SHA2_256_LEN  32
+#define CX_CODEC_RAW         0x55
+#define CX_CODEC_DAG_PB      0x70
+#define CX_CODEC_DAG_CBOR    0x71
+#define CX_CODEC_LIBP2P_KEY  0x72
+#define CX_CODEC_DAG_JSON    0x0129
+#define CX_MH_IDENTITY       0x00
+#define CX_MH_SHA2_256       0x12
+#define CX_MH_SHA2_256_LEN   32
+#define CX_MH_MURMUR3_X64_64 0x22 /* the HAMT hash function (not a block hash) */
 
 /* Longest binary CID accepted: version + codec + hash code + length
  * varints and a digest of up to CX_CID_MAX_DIGEST bytes. Identity CIDs
@@ -268,11 +273,15 @@ int cx_blockstore_gc(cx_blockstore *bs, size_t *removed);
 #define CX_IPFS_MAX_CHUNK      (1u << 20) /* Kubo's limit on --chunker size-N */
 
 typedef struct cx_import_options {
-    int cid_version;   /* 0 (default) or 1 */
-    int raw_leaves;    /* -1: follow cid_version (Kubo), 0 off, 1 on */
-    size_t chunk_size; /* 262144; 1 .. CX_IPFS_MAX_CHUNK */
-    size_t fanout;     /* links per node, 174 */
-    bool pin;          /* pin the root recursively when done, true */
+    int cid_version;       /* 0 (default) or 1 */
+    int raw_leaves;        /* -1: follow cid_version (Kubo), 0 off, 1 on */
+    size_t chunk_size;     /* 262144; 1 .. CX_IPFS_MAX_CHUNK */
+    size_t fanout;         /* links per node, 174 */
+    bool pin;              /* pin the root recursively when done, true */
+    size_t hamt_threshold; /* a directory whose estimated size (sum of name length +
+                              binary CID length over its links) is above this many
+                              bytes becomes a HAMT shard: 262144 as Kubo's
+                              Import.UnixFSHAMTDirectorySizeThreshold; 0 never */
 } cx_import_options;
 void cx_import_options_default(cx_import_options *o);
 
@@ -312,6 +321,62 @@ typedef struct cx_ipfs_dirent {
 int cx_ipfs_make_dir(cx_blockstore *bs, int cid_version, cx_ipfs_dirent *ents, size_t n,
                      cx_block_sink_fn sink, void *arg, cx_cid *cid, uint64_t *tsize);
 
+/* ---- HAMT-sharded directories ----------------------------------------------------
+ *
+ * A directory too large for one node is written as a hash array mapped trie
+ * of UnixFS HAMTShard nodes (type 5), exactly as Kubo's `ipfs add` does:
+ * names hashed with murmur3-x64-64 (the first 64 bits of MurmurHash3
+ * x64_128, seed 0, read from its most significant bit), fanout 256 (one
+ * hash byte per level), links named by the slot in two upper-case hex
+ * digits followed by the entry's name, or the two digits alone for a sub-shard; Data is the
+ * bitfield of occupied slots as a big-endian integer, with hashType 0x22
+ * and fanout 256. Readers accept any power-of-two fanout up to
+ * CX_IPFS_HAMT_MAX_FANOUT. */
+
+#define CX_IPFS_HAMT_THRESHOLD  262144 /* bytes of Kubo's size estimate */
+#define CX_IPFS_HAMT_FANOUT     256
+#define CX_IPFS_HAMT_MAX_FANOUT 4096
+/* Sub-shards loaded by one listing (CX_ELIMIT beyond): a Kubo trie has
+ * about one per ten names, so this admits directories of ~2.5 million
+ * names; a crafted trie could otherwise link one block from every slot of
+ * every level and never end. */
+#define CX_IPFS_HAMT_MAX_SHARDS (1u << 18)
+
+/* murmur3-x64-64 of data: h1 of MurmurHash3_x64_128 with seed 0. */
+uint64_t cx_ipfs_murmur3_64(const void *data, size_t len);
+
+/* Build a HAMT over ents (names must be distinct: CX_EINVAL; two names
+ * with equal 64-bit hashes: CX_ELIMIT). Blocks go to sink, else bs (both
+ * may be NULL: compute only). *cid is the root shard, *tsize (may be NULL)
+ * the cumulative size. ents is not modified. */
+int cx_ipfs_make_hamt(cx_blockstore *bs, int cid_version, const cx_ipfs_dirent *ents, size_t n,
+                      cx_block_sink_fn sink, void *arg, cx_cid *cid, uint64_t *tsize);
+/* Kubo's size estimate of a flat directory over ents (bytes). */
+uint64_t cx_ipfs_dir_estimate(const cx_ipfs_dirent *ents, size_t n);
+/* A directory the way `ipfs add` makes it: flat (cx_ipfs_make_dir) unless
+ * o->hamt_threshold is set and the estimate is above it, then a HAMT. Uses
+ * o->cid_version and o->hamt_threshold only. ents may be reordered. */
+int cx_ipfs_make_directory(cx_blockstore *bs, const cx_import_options *o, cx_ipfs_dirent *ents,
+                           size_t n, cx_block_sink_fn sink, void *arg, cx_cid *cid,
+                           uint64_t *tsize);
+
+/* Fetch a block (verified) into out, replacing its contents: how the HAMT
+ * reader loads sub-shards. 0 or a negative code, passed through. */
+typedef int (*cx_block_get_fn)(void *arg, const cx_cid *cid, cx_buf *out);
+/* One directory entry (name not NUL-terminated). Non-zero stops the walk
+ * and is returned. */
+typedef int (*cx_ipfs_entry_fn)(void *arg, const char *name, size_t name_len, const cx_cid *cid,
+                                uint64_t tsize);
+/* Look name up in the HAMT whose root shard is block[0..len). 0 with *out
+ * set, CX_ENOTFOUND, CX_EPARSE (a malformed shard), CX_EINVAL (a hash
+ * function other than murmur3-x64-64), or get's error. */
+int cx_ipfs_hamt_find(cx_block_get_fn get, void *garg, const uint8_t *block, size_t len,
+                      const char *name, size_t name_len, cx_cid *out);
+/* Call fn for every entry of the HAMT, in trie (hash) order; CX_ELIMIT
+ * after max_shards sub-shards loaded (0: CX_IPFS_HAMT_MAX_SHARDS). */
+int cx_ipfs_hamt_list(cx_block_get_fn get, void *garg, const uint8_t *block, size_t len,
+                      size_t max_shards, cx_ipfs_entry_fn fn, void *arg);
+
 /* ---- exporter --------------------------------------------------------------- */
 
 #define CX_IPFS_MAX_DEPTH 64 /* DAG depth accepted when reading */
@@ -319,7 +384,7 @@ int cx_ipfs_make_dir(cx_blockstore *bs, int cid_version, cx_ipfs_dirent *ents, s
 typedef int (*cx_write_fn)(void *arg, const void *data, size_t len);
 
 /* Follow path ("a/b.txt", may be NULL or empty) from root through UnixFS
- * directories. *out is the target. roots (may be NULL, cap nroots) collects
+ * directories, flat or HAMT-sharded. *out is the target. roots (may be NULL, cap nroots) collects
  * the CIDs of every node on the way, root first; *nfound their count.
  * CX_ENOTFOUND (no such name or block), CX_EPARSE (not a directory). */
 int cx_ipfs_resolve(cx_blockstore *bs, const cx_cid *root, const char *path, cx_cid *out,
@@ -331,12 +396,30 @@ typedef struct cx_ipfs_stat {
 } cx_ipfs_stat;
 int cx_ipfs_stat_node(cx_blockstore *bs, const cx_cid *cid, cx_ipfs_stat *st);
 
+/* List a directory, flat or HAMT-sharded (every shard verified): fn per
+ * entry, in link order for flat directories, trie order for HAMTs.
+ * CX_EINVAL when cid is not a directory. */
+int cx_ipfs_ls(cx_blockstore *bs, const cx_cid *dir, cx_ipfs_entry_fn fn, void *arg);
+
 /* Stream bytes [offset, offset+length) of the file at cid to fn (length
  * UINT64_MAX: to the end). Every block read is verified; CX_EIO on damage,
  * CX_ENOTFOUND for a missing block, CX_EPARSE for a malformed one, CX_EINVAL
  * when cid is not a file. */
 int cx_ipfs_cat(cx_blockstore *bs, const cx_cid *cid, uint64_t offset, uint64_t length,
                 cx_write_fn fn, void *arg);
+
+/* ---- CAR export ---------------------------------------------------------------------- */
+
+#define CX_IPFS_CAR_MAX_BLOCKS (1u << 22) /* distinct blocks in one export */
+
+/* Write a CARv1 of root[/path] to fn: header with root, the blocks walked
+ * to resolve path (directories and the HAMT shards a lookup loads), then
+ * the target's whole DAG depth-first, links in order, each block once
+ * (IPIP-412 order=dfs, dups=n). Every block verified. max_blocks 0:
+ * CX_IPFS_CAR_MAX_BLOCKS (CX_ELIMIT beyond). Once bytes are written an
+ * error can only end the stream early. */
+int cx_ipfs_car_export(cx_blockstore *bs, const cx_cid *root, const char *path, size_t max_blocks,
+                       cx_write_fn fn, void *arg);
 
 /* ---- HTTP: path gateway and Kubo RPC subset ------------------------------------ */
 
@@ -351,6 +434,76 @@ struct cx_router;
 int cx_ipfs_gateway_new(cx_ipfs_gateway **out, cx_blockstore *bs, struct cx_router *r, bool rpc,
                         size_t max_upload);
 void cx_ipfs_gateway_free(cx_ipfs_gateway *g);
+
+/* ---- client: any Kubo RPC endpoint over cx_fetch -------------------------------------
+ *
+ * cx_ipfs_client_* talk to a Kubo node's RPC API (http://host:5001, or a
+ * Cortex `ipfs serve`) through a cx_fetch_client, so every call must run in
+ * a coroutine on that client's loop: it waits there, the loop goes on.
+ * Kubo's failures ({"Message": ..., "Code": ...} with a non-2xx status) are
+ * returned as CX_EINVAL (400), CX_ENOTFOUND (404 or a "not found" message),
+ * CX_ELIMIT (413 or an answer over a limit) or CX_EIO, transport failures
+ * as cx_fetch's codes; in every case cx_ipfs_client_error() has the words.
+ * Answers are checked: a block must hash to its CID, a stored block's CID
+ * must be the one computed locally (CX_EIO otherwise). One client may be
+ * used by several coroutines of its loop; the error text is the last one. */
+
+typedef struct cx_ipfs_client cx_ipfs_client;
+struct cx_fetch_client;
+
+#define CX_IPFS_CLIENT_MESSAGE_MAX 256
+
+typedef struct cx_ipfs_client_limits {
+    size_t max_cat;      /* bytes cx_ipfs_client_cat buffers, 64 MiB (streams: no limit) */
+    size_t max_block;    /* bytes of a block got or put, 2 MiB (Kubo's own limit) */
+    size_t max_json;     /* bytes of a JSON answer (add, pin/ls, ...), 16 MiB */
+    uint32_t timeout_ms; /* per call, 120 s; uploads from files and streams: none */
+} cx_ipfs_client_limits;
+void cx_ipfs_client_limits_default(cx_ipfs_client_limits *l);
+
+/* A client for base_url ("http://127.0.0.1:5001"; "/api/v0" is appended).
+ * fetch is borrowed and must outlive the client; lim NULL for the
+ * defaults (copied). CX_EINVAL for a URL that is not http(s). */
+int cx_ipfs_client_new(cx_ipfs_client **out, struct cx_fetch_client *fetch, const char *base_url,
+                       const cx_ipfs_client_limits *lim);
+void cx_ipfs_client_free(cx_ipfs_client *c);
+/* The last failure's message (Kubo's "Message" when it sent one); valid
+ * until the next call. */
+const char *cx_ipfs_client_error(const cx_ipfs_client *c);
+
+/* `ipfs add` of bytes (copied into the request) or of a regular file
+ * (streamed from disk). o (NULL: defaults) gives cid_version, raw_leaves,
+ * chunk_size and pin; the other fields are the node's business. *root is
+ * the CID the node answered. */
+int cx_ipfs_client_add(cx_ipfs_client *c, const void *data, size_t len, const cx_import_options *o,
+                       cx_cid *root);
+int cx_ipfs_client_add_file(cx_ipfs_client *c, const char *path, const cx_import_options *o,
+                            cx_cid *root);
+/* `ipfs cat` of path ("CID" or "CID/a/b"), bytes [offset, offset+length)
+ * (length UINT64_MAX: to the end), into out (replaced); CX_ELIMIT past
+ * max_cat. The streamed form hands the bytes to fn as they arrive (in the
+ * coroutine, so fn may wait); fn's non-zero return stops and is returned. */
+int cx_ipfs_client_cat(cx_ipfs_client *c, const char *path, uint64_t offset, uint64_t length,
+                       cx_buf *out);
+int cx_ipfs_client_cat_stream(cx_ipfs_client *c, const char *path, uint64_t offset, uint64_t length,
+                              cx_write_fn fn, void *arg);
+/* The block named cid, verified against it (CX_EIO when it does not hash
+ * to cid), into out (replaced). */
+int cx_ipfs_client_block_get(cx_ipfs_client *c, const cx_cid *cid, cx_buf *out);
+/* Store a block: codec CX_CODEC_RAW (cid_version 1) or CX_CODEC_DAG_PB (0
+ * or 1), sha2-256. *out is the CID (checked against the local hash). */
+int cx_ipfs_client_block_put(cx_ipfs_client *c, const void *data, size_t len, int cid_version,
+                             uint64_t codec, cx_cid *out);
+int cx_ipfs_client_pin_add(cx_ipfs_client *c, const cx_cid *cid, bool recursive);
+int cx_ipfs_client_pin_rm(cx_ipfs_client *c, const cx_cid *cid);
+/* fn for every direct and recursive pin (indirect ones are skipped); its
+ * non-zero return stops and is returned. */
+int cx_ipfs_client_pin_ls(cx_ipfs_client *c,
+                          int (*fn)(void *arg, const cx_cid *cid, cx_pin_type type), void *arg);
+/* The node's peer ID / version string, NUL-terminated in out (CX_ERANGE
+ * when cap is too small). */
+int cx_ipfs_client_id(cx_ipfs_client *c, char *peer_id, size_t cap);
+int cx_ipfs_client_version(cx_ipfs_client *c, char *version, size_t cap);
 
 #ifdef __cplusplus
 }

@@ -1,6 +1,7 @@
 /* Importing from the filesystem: files through the streaming importer,
  * directories as UnixFS Directory nodes whose links are sorted by name
- * (the byte order Kubo writes), symbolic links as UnixFS Symlink nodes.
+ * (the byte order Kubo writes) or, past the size threshold, as HAMTs
+ * (hamt.c), symbolic links as UnixFS Symlink nodes.
  * Names beginning with '.' are skipped, as `ipfs add -r` does by default. */
 #include "ipfs_int.h"
 #include <cortex/error.h>
@@ -125,7 +126,7 @@ static int add_dir(cx_blockstore *bs, const char *path, const cx_import_options 
         rc = add_any(bs, child, o, &ents[n - 1].cid, &ents[n - 1].tsize, depth + 1);
     }
     closedir(d);
-    if (!rc) rc = cx_ipfs_make_dir(bs, o->cid_version, ents, n, NULL, NULL, cid, tsize);
+    if (!rc) rc = cx_ipfs_make_directory(bs, o, ents, n, NULL, NULL, cid, tsize);
     for (size_t i = 0; i < n; i++) free((char *)ents[i].name);
     free(ents);
     return rc;

@@ -249,8 +249,12 @@ typedef int (*visit_fn)(void *arg, const cx_cid *cid);
 static int walk(cx_blockstore *bs, const cx_cid *cid, unsigned depth, visit_fn visit, void *arg) {
     if (depth > CX_IPFS_MAX_DEPTH) return CX_EDEPTH;
     int rc = visit(arg, cid);
-    if (rc) return rc > 0 ? 0 : rc; /* > 0: already seen, skip the subtree */
-    if (cid->codec != CX_CODEC_DAG_PB) return 0;
+    if (rc) return rc > 0 ? 0 : rc;      /* > 0: already seen, skip the subtree */
+    if (cid->codec != CX_CODEC_DAG_PB) { /* a leaf: it must be there all the same */
+        if (cid->mh_code == CX_MH_IDENTITY) return 0;
+        rc = cx_blockstore_has(bs, cid);
+        return rc == 1 ? 0 : rc == 0 ? CX_ENOTFOUND : rc;
+    }
     cx_buf b = CX_BUF_INIT;
     rc = cx_blockstore_get(bs, cid, &b);
     cx_dagpb_node node;

@@ -1,4 +1,5 @@
-/* Reading UnixFS back: path resolution, stat and cat. Every block comes
+/* Reading UnixFS back: path resolution (through flat and HAMT-sharded
+ * directories), stat and cat. Every block comes
  * through cx_blockstore_get, which re-hashes it, and every node's sizes are
  * cross-checked against what its parent declared, so a damaged or lying
  * DAG stops the stream with an error instead of producing other bytes.
@@ -71,18 +72,23 @@ int cx_ipfs_resolve(cx_blockstore *bs, const cx_cid *root, const char *path, cx_
         }
         rc = load(bs, &cur, &n);
         if (rc) break;
-        if (n.raw || n.fs.type != CX_UNIXFS_DIRECTORY) {
-            rc = n.raw || n.fs.type != CX_UNIXFS_HAMT ? CX_ENOTFOUND : CX_EINVAL;
+        if (n.raw || (n.fs.type != CX_UNIXFS_DIRECTORY && n.fs.type != CX_UNIXFS_HAMT)) {
+            rc = CX_ENOTFOUND;
             break;
+        }
+        bool hit = false;
+        if (n.fs.type == CX_UNIXFS_HAMT) {
+            rc = cx_ipfs_hamt_find(cx_ipfs_bs_get_fn, bs, (const uint8_t *)n.block.data,
+                                   n.block.len, p, len, &cur);
+            if (rc) break;
+            hit = true;
         }
         size_t pos = 0;
         cx_dagpb_link link;
-        bool hit = false;
-        while (cx_dagpb_link_next(&n.pb, &pos, &link)) {
+        while (!hit && cx_dagpb_link_next(&n.pb, &pos, &link)) {
             if (link.name && link.name_len == len && memcmp(link.name, p, len) == 0) {
                 cur = link.cid;
                 hit = true;
-                break;
             }
         }
         if (!hit)

@@ -5,7 +5,7 @@
  * Files stream from the blockstore block by block (verified), with a
  * single byte range honoured; `?format=raw` or Accept:
  * application/vnd.ipld.raw returns the block itself. A bad CID is 400, a
- * missing block or name 404. */
+ * missing block or name 404. Directories may be flat or HAMT-sharded. */
 #include "gw_int.h"
 #include <cortex/router.h>
 #include <cortex/static.h>
@@ -16,6 +16,7 @@
 
 #define IMMUTABLE   "public, max-age=29030400, immutable"
 #define RAW_TYPE    "application/vnd.ipld.raw"
+#define CAR_TYPE    "application/vnd.ipld.car"
 #define SNIFF_BYTES 512
 #define MAX_ROOTS   CX_IPFS_MAX_DEPTH
 
@@ -41,20 +42,29 @@ static bool etag_matches(cx_str h, const char *etag) {
     return false;
 }
 
-static bool wants_raw(cx_ctx *ctx, bool *other_format) {
+enum format { FMT_DEFAULT, FMT_RAW, FMT_CAR, FMT_OTHER };
+
+static bool accept_has(cx_str v, const char *type) {
+    size_t n = strlen(type);
+    for (size_t i = 0; i + n <= v.len; i++)
+        if (memcmp(v.ptr + i, type, n) == 0) return true;
+    return false;
+}
+
+/* ?format= wins over Accept, as the gateway spec says. */
+static enum format wanted_format(cx_ctx *ctx) {
     cx_req *req = cx_ctx_req(ctx);
     cx_str v;
-    *other_format = false;
     if (cx_req_query(req, "format", &v) == 0) {
-        if (cx_str_eq(v, CX_STR("raw"))) return true;
-        *other_format = v.len > 0;
-        return false;
+        if (cx_str_eq(v, CX_STR("raw"))) return FMT_RAW;
+        if (cx_str_eq(v, CX_STR("car"))) return FMT_CAR;
+        return v.len > 0 ? FMT_OTHER : FMT_DEFAULT;
     }
     if (cx_req_header(req, "Accept", &v) == 0) {
-        for (size_t i = 0; i + sizeof RAW_TYPE - 1 <= v.len; i++)
-            if (memcmp(v.ptr + i, RAW_TYPE, sizeof RAW_TYPE - 1) == 0) return true;
+        if (accept_has(v, RAW_TYPE)) return FMT_RAW;
+        if (accept_has(v, CAR_TYPE)) return FMT_CAR;
     }
-    return false;
+    return FMT_DEFAULT;
 }
 
 /* Headers every success shares. */
@@ -80,7 +90,8 @@ static int common_headers(cx_ctx *ctx, const char *xpath, const cx_cid *roots, s
 
 static int fail(cx_ctx *ctx, int rc, const char *what) {
     if (rc == CX_ENOTFOUND) return cx_problem(ctx, 404, what);
-    if (rc == CX_EINVAL) return cx_problem(ctx, 501, "unsupported node type (HAMT or codec)");
+    if (rc == CX_EINVAL)
+        return cx_problem(ctx, 501, "unsupported node type, codec or hash function");
     if (rc == CX_EIO) return cx_problem(ctx, 502, "a block failed verification");
     if (rc == CX_EPARSE || rc == CX_EDEPTH || rc == CX_ELIMIT)
         return cx_problem(ctx, 502, "malformed DAG");
@@ -175,6 +186,37 @@ static int serve_raw(cx_ctx *ctx, cx_blockstore *bs, const cx_cid *cid, const ch
     return rc;
 }
 
+/* A CARv1 of root/rest: the path's blocks, then the target's DAG (car.c). */
+static int serve_car(cx_ctx *ctx, cx_blockstore *bs, const cx_cid *root, const char *rest,
+                     const cx_cid *target, const char *xpath, const cx_cid *roots, size_t nroots) {
+    char text[CX_CID_MAX_TEXT], etag[CX_CID_MAX_TEXT + 16], disp[CX_CID_MAX_TEXT + 48];
+    cx_cid_format(target, 0, text, sizeof text);
+    snprintf(etag, sizeof etag, "W/\"%s.car\"", text);
+    cx_res *res = cx_ctx_res(ctx);
+    int rc = common_headers(ctx, xpath, roots, nroots, etag);
+    cx_str inm;
+    if (!rc && cx_req_header(cx_ctx_req(ctx), "If-None-Match", &inm) == 0 &&
+        etag_matches(inm, etag + 2)) {
+        cx_res_status(res, 304);
+        return 0;
+    }
+    cx_cid_format(root, 0, text, sizeof text);
+    snprintf(disp, sizeof disp, "attachment; filename=\"%s.car\"", text);
+    if (!rc) rc = cx_res_header(res, "Content-Disposition", disp);
+    if (!rc) rc = cx_res_header(res, "X-Content-Type-Options", "nosniff");
+    if (!rc) rc = cx_res_header(res, "Content-Type", CAR_TYPE "; version=1; order=dfs; dups=n");
+    if (rc) return rc;
+    if (cx_req_method(cx_ctx_req(ctx)) == CX_METHOD_HEAD) {
+        rc = cx_res_write(res, "", 0);
+        return rc ? rc : cx_res_end(res);
+    }
+    /* The path was resolved already, so failures now are in the DAG below
+     * the target; once bytes are out they can only cut the stream short. */
+    rc = cx_ipfs_car_export(bs, root, rest, 0, write_res, res);
+    if (rc && !cx_res_headers_sent(res)) return fail(ctx, rc, "block not found");
+    return rc ? rc : cx_res_end(res);
+}
+
 static int serve_file(cx_ctx *ctx, cx_blockstore *bs, const cx_cid *cid, uint64_t size,
                       const char *name, const char *xpath, const cx_cid *roots, size_t nroots) {
     char text[CX_CID_MAX_TEXT], etag[CX_CID_MAX_TEXT + 4];
@@ -248,6 +290,26 @@ static void html_escape(cx_buf *b, const char *s, size_t n) {
     }
 }
 
+/* One <li> of a listing: names percent-encoded in the href, escaped in the text. */
+static int list_entry(void *arg, const char *name, size_t name_len, const cx_cid *cid,
+                      uint64_t tsize) {
+    cx_buf *b = arg;
+    char lt[CX_CID_MAX_TEXT];
+    cx_cid_format(cid, 0, lt, sizeof lt);
+    cx_buf_puts(b, "<li><a href=\"./");
+    for (size_t i = 0; i < name_len; i++) {
+        unsigned char c = (unsigned char)name[i];
+        if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+            strchr("-._~", c))
+            cx_buf_putc(b, (char)c);
+        else
+            cx_buf_printf(b, "%%%02X", c);
+    }
+    cx_buf_puts(b, "\">");
+    html_escape(b, name, name_len);
+    return cx_buf_printf(b, "</a> %s %" PRIu64 "</li>\n", lt, tsize);
+}
+
 static int serve_dir(cx_ctx *ctx, cx_blockstore *bs, const cx_cid *cid, const char *xpath,
                      const cx_cid *roots, size_t nroots) {
     cx_res *res = cx_ctx_res(ctx);
@@ -278,41 +340,21 @@ static int serve_dir(cx_ctx *ctx, cx_blockstore *bs, const cx_cid *cid, const ch
         cx_res_status(res, 304);
         return 0;
     }
-    cx_buf block = CX_BUF_INIT;
-    if (!rc) rc = cx_blockstore_get(bs, cid, &block);
-    cx_dagpb_node node;
-    if (!rc) rc = cx_dagpb_decode(&node, (const uint8_t *)block.data, block.len, NULL, NULL);
-    if (rc) {
-        cx_buf_free(&block);
-        return fail(ctx, rc, "block not found");
-    }
+    if (rc) return rc;
     cx_buf *b = cx_res_body(res);
     cx_buf_puts(b, "<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title>");
     html_escape(b, xpath, plen);
     cx_buf_puts(b, "</title></head><body><h1>Index of ");
     html_escape(b, xpath, plen);
     cx_buf_puts(b, "</h1><ul>\n");
-    size_t pos = 0;
-    cx_dagpb_link link;
-    while (cx_dagpb_link_next(&node, &pos, &link)) {
-        char lt[CX_CID_MAX_TEXT];
-        cx_cid_format(&link.cid, 0, lt, sizeof lt);
-        cx_buf_puts(b, "<li><a href=\"./");
-        /* Names are percent-encoded in the href, escaped in the text. */
-        for (size_t i = 0; i < link.name_len; i++) {
-            unsigned char c = (unsigned char)link.name[i];
-            if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-                strchr("-._~", c))
-                cx_buf_putc(b, (char)c);
-            else
-                cx_buf_printf(b, "%%%02X", c);
-        }
-        cx_buf_puts(b, "\">");
-        html_escape(b, link.name ? link.name : "", link.name_len);
-        cx_buf_printf(b, "</a> %s %" PRIu64 "</li>\n", lt, link.tsize);
+    /* Flat or sharded alike; a failure before any byte is sent is an error
+     * status, the listing is only in the buffer until the handler returns. */
+    rc = cx_ipfs_ls(bs, cid, list_entry, b);
+    if (rc) {
+        cx_buf_reset(b);
+        return fail(ctx, rc, "block not found");
     }
     cx_buf_puts(b, "</ul></body></html>\n");
-    cx_buf_free(&block);
     return cx_res_header(res, "Content-Type", "text/html; charset=utf-8");
 }
 
@@ -345,13 +387,15 @@ int cx_ipfs_gw_handle(cx_ctx *ctx) {
     int rc = cx_ipfs_resolve(g->bs, &root, rest, &target, roots, MAX_ROOTS, &nroots);
     if (rc) return fail(ctx, rc, "no link named so, or a block is missing");
     if (nroots > MAX_ROOTS) nroots = MAX_ROOTS;
-    bool other;
-    if (wants_raw(ctx, &other)) return serve_raw(ctx, g->bs, &target, xpath, roots, nroots);
-    if (other) return cx_problem(ctx, 400, "unsupported format (only raw is)");
+    enum format f = wanted_format(ctx);
+    if (f == FMT_RAW) return serve_raw(ctx, g->bs, &target, xpath, roots, nroots);
+    if (f == FMT_CAR) return serve_car(ctx, g->bs, &root, rest, &target, xpath, roots, nroots);
+    if (f == FMT_OTHER) return cx_problem(ctx, 400, "unsupported format (raw and car are)");
     cx_ipfs_stat st;
     rc = cx_ipfs_stat_node(g->bs, &target, &st);
     if (rc) return fail(ctx, rc, "block not found");
-    if (st.type == CX_UNIXFS_DIRECTORY) return serve_dir(ctx, g->bs, &target, xpath, roots, nroots);
+    if (st.type == CX_UNIXFS_DIRECTORY || st.type == CX_UNIXFS_HAMT)
+        return serve_dir(ctx, g->bs, &target, xpath, roots, nroots);
     if (st.type != CX_UNIXFS_FILE && st.type != CX_UNIXFS_RAW)
         return cx_problem(ctx, 501, "unsupported UnixFS node type");
     const char *slash = strrchr(rest, '/');

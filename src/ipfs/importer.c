@@ -47,6 +47,7 @@ void cx_import_options_default(cx_import_options *o) {
     o->chunk_size = CX_IPFS_DEFAULT_CHUNK;
     o->fanout = CX_IPFS_DEFAULT_FANOUT;
     o->pin = true;
+    o->hamt_threshold = CX_IPFS_HAMT_THRESHOLD;
 }
 
 int cx_importer_new(cx_importer **out, const cx_import_options *o, cx_block_sink_fn sink,

@@ -16,4 +16,7 @@ const char *cx_ipfs_bs_root(const cx_blockstore *bs);
 /* The blockstore's limit on one block. */
 size_t cx_ipfs_bs_max_block(const cx_blockstore *bs);
 
+/* A cx_block_get_fn over a blockstore (arg is the cx_blockstore). */
+int cx_ipfs_bs_get_fn(void *arg, const cx_cid *cid, cx_buf *out);
+
 #endif

@@ -127,7 +127,7 @@ def raw_block_responses():
         check_eq(r.body, b"\x0a\x12\x08\x02\x12\x0chello world\n\x18\x0c", "the block's bytes")
         check_eq(r.header("etag"), '"%s.raw"' % HELLO, "raw ETag")
         check_eq(r.header("x-content-type-options"), "nosniff", "nosniff")
-    r = get("/ipfs/%s?format=car" % HELLO)
+    r = get("/ipfs/%s?format=tar" % HELLO)
     check_eq(r.status, 400, "unsupported format")
 
 
