@@ -2,6 +2,8 @@
  * interpreter (same source, compiled to wasm32 by cmake/modules/wasm.cmake),
  * plus instantiation time and memory of a small plugin.
  *   bench_wasm [WASM_DIR]     (default: the build's wasm/ folder)
+ *   bench_wasm WASM_DIR KERNEL native|interp|switch [ARG]
+ *                             (one call of one kernel, for callgrind)
  * Prints one line per kernel: native ms, interpreter ms, ratio, checksum. */
 #include <cortex/wasm.h>
 #include <stdio.h>
@@ -89,6 +91,59 @@ static double wasm_run(cx_wasm_instance *inst, const char *k, int32_t arg, doubl
     return best;
 }
 
+static int32_t default_arg(const char *k) {
+    return !strcmp(k, "fib")      ? 30
+           : !strcmp(k, "matmul") ? 100
+           : !strcmp(k, "sha256") ? 1000
+           : !strcmp(k, "sort")   ? 100000
+                                  : 2000;
+}
+
+/* One call of one kernel in one engine (for instruction counting). */
+static int run_one(const uint8_t *bin, size_t len, const char *k, const char *mode, int32_t arg) {
+    double sum = 0, t = 0;
+    if (!strcmp(mode, "native")) {
+        double t0 = now_ms();
+        sum = !strcmp(k, "fib")      ? (double)k_fib(arg)
+              : !strcmp(k, "matmul") ? k_matmul(arg)
+              : !strcmp(k, "sha256") ? (double)k_sha256(arg)
+              : !strcmp(k, "sort")   ? (double)k_sort(arg)
+                                     : (double)k_coremark(arg);
+        t = now_ms() - t0;
+    } else if (!strcmp(mode, "switch")) {
+        static sb_module sb;
+        if (sb_load(&sb, bin, len)) return 1;
+        double t0 = now_ms();
+        int e = 0;
+        uint64_t r = sb_invoke(&sb, k, arg, &e);
+        t = now_ms() - t0;
+        if (e) {
+            fprintf(stderr, "switch baseline: unsupported code\n");
+            return 1;
+        }
+        sum = sb_result(k, r);
+    } else {
+        char err[CX_WASM_ERROR_MAX];
+        cx_wasm_module *m = NULL;
+        cx_wasm_instance *inst = NULL;
+        if (cx_wasm_module_new(bin, len, NULL, &m, err) ||
+            cx_wasm_instance_new(m, NULL, NULL, &inst, NULL, err)) {
+            fprintf(stderr, "bench_wasm: %s\n", err);
+            return 1;
+        }
+        cx_wasm_val a = {.type = CX_WASM_I32, .of.i32 = arg}, r;
+        double t0 = now_ms();
+        if (cx_wasm_call(inst, cx_wasm_instance_func(inst, k), &a, 1, &r, 1, NULL)) return 1;
+        t = now_ms() - t0;
+        sum = r.type == CX_WASM_F64 ? r.of.f64 : (double)r.of.i32;
+        if (!strcmp(k, "sha256") || !strcmp(k, "coremark")) sum = (double)(uint32_t)r.of.i32;
+        cx_wasm_instance_free(inst);
+        cx_wasm_module_free(m);
+    }
+    printf("%s %s(%d) = %.17g in %.2f ms\n", mode, k, arg, sum, t);
+    return 0;
+}
+
 int main(int argc, char **argv) {
     const char *dir = argc > 1 ? argv[1] : CX_WASM_OUT;
     char path[4096];
@@ -98,6 +153,12 @@ int main(int argc, char **argv) {
     if (!bin) {
         fprintf(stderr, "bench_wasm: cannot read %s\n", path);
         return 1;
+    }
+    if (argc > 3) {
+        int rc = run_one(bin, len, argv[2], argv[3],
+                         argc > 4 ? (int32_t)atoi(argv[4]) : default_arg(argv[2]));
+        free(bin);
+        return rc;
     }
     char err[CX_WASM_ERROR_MAX];
     cx_wasm_module *m = NULL;
@@ -125,33 +186,35 @@ int main(int argc, char **argv) {
         printf("%-10s %10.2f %10.2f %7.1fx  %s\n", ks[i].name, tn, tw, tw / tn,
                sn == sw ? "match" : "MISMATCH");
     }
-    /* the raw-bytecode switch baseline on fib (the only kernel it supports) */
+    /* the raw-bytecode switch baseline (switch_baseline.c) on every kernel */
     {
         static sb_module sb;
         snprintf(path, sizeof path, "%s/kernels.wasm", dir);
         uint8_t *kb = slurp(path, &len);
-        int sberr = 0;
         if (kb && sb_load(&sb, kb, len) == 0) {
-            uint32_t fi = UINT32_MAX;
-            for (uint32_t i = 0; i < sb.nexports; i++)
-                if (!strcmp(sb.exports[i].name, "fib")) fi = sb.exports[i].index;
-            int32_t arg = 30, r = 0;
-            double best = 1e30;
-            for (int rep = 0; rep < 3 && fi != UINT32_MAX; rep++) {
-                double a0 = now_ms();
-                r = sb_call(&sb, fi, &arg, &sberr);
-                double t = now_ms() - a0;
-                if (t < best) best = t;
+            printf("%-10s %10s %10s %8s  %s\n", "kernel", "switch ms", "interp ms", "speedup",
+                   "checksums");
+            for (size_t i = 0; i < sizeof ks / sizeof ks[0]; i++) {
+                double best = 1e30, ssum = 0;
+                int sberr = 0;
+                for (int rep = 0; rep < 3 && !sberr; rep++) {
+                    double a0 = now_ms();
+                    uint64_t r = sb_invoke(&sb, ks[i].name, ks[i].arg, &sberr);
+                    double t = now_ms() - a0;
+                    ssum = sb_result(ks[i].name, r);
+                    if (t < best) best = t;
+                }
+                double sw = 0, tw = wasm_run(inst, ks[i].name, ks[i].arg, &sw);
+                if (sberr)
+                    printf("%-10s switch baseline: unsupported code or trap\n", ks[i].name);
+                else
+                    printf("%-10s %10.2f %10.2f %7.1fx  %s\n", ks[i].name, best, tw, best / tw,
+                           ssum == sw ? "match" : "MISMATCH");
             }
-            double sw = 0, tw = wasm_run(inst, "fib", 30, &sw);
-            if (fi != UINT32_MAX && !sberr)
-                printf("fib(30) raw-bytecode switch baseline: %.2f ms (result %d %s); "
-                       "threaded interpreter %.2f ms: %.1fx faster\n",
-                       best, r, (double)r == sw ? "match" : "MISMATCH", tw, best / tw);
-            else
-                printf("switch baseline: unsupported code\n");
-        }
+        } else
+            printf("switch baseline: cannot load kernels.wasm\n");
         free(kb);
+        free(sb.mem);
     }
     cx_wasm_instance_free(inst);
     cx_wasm_module_free(m);

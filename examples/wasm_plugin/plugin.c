@@ -9,7 +9,8 @@
  *
  * This one greets the caller and echoes the request line and body length.
  * Memory is a bump arena reset on every request, so a plugin instance holds
- * nothing between calls. */
+ * nothing between calls. Served over HTTP by examples/wasm_mount (see
+ * docs/WASM.md, "Serving plugins"). */
 #include <stdint.h>
 
 #define EXPORT(name) __attribute__((export_name(#name)))

@@ -40,9 +40,11 @@ typedef struct cg {
     uint32_t *targets; /* cells holding a target index */
     uint32_t ntargets, captargets;
     bool oom;
-    int last_op;       /* last emitted operation, for fusion */
+    int last_op;       /* last emitted operation, for fusion (-1: none) */
     uint32_t last_pos; /* its cell */
-    uint32_t barrier;  /* no fusion across a label at or before this cell */
+    int prev_op;       /* the one before it (-1: none or fused away) */
+    uint32_t prev_pos;
+    uint32_t barrier; /* no fusion across a label at or before this cell */
 } cg;
 
 static const uint8_t one_type[256] = {
@@ -82,36 +84,152 @@ static uint32_t emit_u(cg *g, uint64_t v) {
 static void emit_op(cg *g, int op) {
     uint32_t i = emit_u(g, 0);
     if (!g->oom) g->cells[i].op = g->ops ? g->ops[op] : NULL;
+    g->prev_op = g->last_op;
+    g->prev_pos = g->last_pos;
     g->last_op = op;
     g->last_pos = i;
 }
 
-static int fused(int op, bool local) {
-#define CASE_(n, e)                                                                                \
-    case OP_##n:                                                                                   \
-        return local ? OP_##n##_L : OP_##n##_C;
-    switch (op) {
-        CX_WASM_FUSE32(CASE_)
-        CX_WASM_FUSE64(CASE_)
-    default:
-        return -1;
+/* ---- superinstructions (see ops.h) ---- */
+#define FAM_BASE_(n, e) OP_##n,
+static const int16_t fam_base[] = {CX_WASM_FUSE32(FAM_BASE_) CX_WASM_FUSE64(FAM_BASE_)};
+static const int16_t cmp_base[] = {CX_WASM_CMP32(FAM_BASE_)};
+#undef FAM_BASE_
+#define NFAMS     ((int)(sizeof fam_base / sizeof fam_base[0]))
+#define NCMPS     ((int)(sizeof cmp_base / sizeof cmp_base[0]))
+#define FAM_FIRST OP_I32_ADD_L
+
+/* Family of a fusable operation (base or fused form) and its form (-1 for
+ * the plain stack form), or -1. */
+static int family(int op, int *form) {
+    if (op >= FAM_FIRST && op < FAM_FIRST + NFAMS * NFORMS) {
+        *form = (op - FAM_FIRST) % NFORMS;
+        return (op - FAM_FIRST) / NFORMS;
     }
-#undef CASE_
+    for (int i = 0; i < NFAMS; i++)
+        if (fam_base[i] == op) {
+            *form = -1;
+            return i;
+        }
+    return -1;
 }
 
-/* Emit a numeric op, fused with a preceding local.get/const when no label
- * lies between them: "local.get b; i32.add" becomes "i32.add_L b". */
+static int fam_op(int fam, int form) {
+    return FAM_FIRST + fam * NFORMS + form;
+}
+
+static void set_op(cg *g, uint32_t at, int op) {
+    if (!g->oom) g->cells[at].op = g->ops ? g->ops[op] : NULL;
+}
+
+/* Cells an operation occupies (for the fusable ones), so that fusion only
+ * looks at an operation that is the very last thing emitted. */
+static uint32_t fam_cells(int form) {
+    return form < 0 ? 1 : form == FORM_LL || form == FORM_LC ? 3 : 2;
+}
+
+/* The last emitted operation, if it may be fused with what follows: it ends
+ * at the current cell and no label lies on or inside it (bar its start). */
+static bool fusable_last(cg *g, int op, uint32_t ncells_op) {
+    return !g->oom && g->last_op == op && g->last_pos >= g->barrier &&
+           g->last_pos + ncells_op == g->ncells;
+}
+
+/* Emit a numeric op, fused with preceding local.get/const operands when no
+ * label lies between them: "local.get b; i32.add" becomes "i32.add_L b",
+ * "local.get a; i32.const c; i32.add" becomes "i32.add_LC a c". */
 static void emit_num(cg *g, int op) {
-    if ((g->last_op == OP_LOCAL_GET || g->last_op == OP_CONST) && g->last_pos + 2 == g->ncells &&
-        g->last_pos >= g->barrier && !g->oom) {
-        int f = fused(op, g->last_op == OP_LOCAL_GET);
-        if (f >= 0) {
-            g->cells[g->last_pos].op = g->ops ? g->ops[f] : NULL;
+    int form;
+    int fam = family(op, &form);
+    if (fam >= 0 && !g->oom && g->last_pos >= g->barrier && g->last_pos + 2 == g->ncells &&
+        (g->last_op == OP_LOCAL_GET || g->last_op == OP_CONST)) {
+        bool local = g->last_op == OP_LOCAL_GET;
+        if (g->prev_op == OP_LOCAL_GET && g->prev_pos + 2 == g->last_pos &&
+            g->prev_pos >= g->barrier) {
+            uint32_t at = g->prev_pos;
+            int f = fam_op(fam, local ? FORM_LL : FORM_LC);
+            set_op(g, at, f);
+            g->cells[at + 2] = g->cells[at + 3];
+            g->ncells = at + 3;
             g->last_op = f;
+            g->last_pos = at;
+            g->prev_op = -1;
             return;
         }
+        int f = fam_op(fam, local ? FORM_L : FORM_C);
+        set_op(g, g->last_pos, f);
+        g->last_op = f;
+        return;
     }
     emit_op(g, op);
+}
+
+/* "op; local.set d" for a fusable op: the result goes straight to the local.
+ * Also "local.get a; local.set d" and "const c; local.set d". */
+static bool fuse_set(cg *g, uint32_t d) {
+    int form;
+    int fam = family(g->last_op, &form);
+    int to = -1;
+    if (fam >= 0 && form <= FORM_LC && fusable_last(g, g->last_op, fam_cells(form))) {
+        static const int8_t set_form[] = {
+            [FORM_L] = FORM_LT, [FORM_C] = FORM_CT, [FORM_LL] = FORM_LLT, [FORM_LC] = FORM_LCT};
+        to = fam_op(fam, form < 0 ? FORM_T : set_form[form]);
+    } else if (g->last_op >= OP_I32_LOAD && g->last_op <= OP_I64_LOAD32_U &&
+               fusable_last(g, g->last_op, 2))
+        to = OP_I32_LOAD_T + (g->last_op - OP_I32_LOAD);
+    else if (g->last_op >= OP_I32_LOAD_L && g->last_op <= OP_I64_LOAD32_U_L &&
+             fusable_last(g, g->last_op, 3))
+        to = OP_I32_LOAD_LT + (g->last_op - OP_I32_LOAD_L);
+    else if (fusable_last(g, OP_LOCAL_GET, 2)) {
+        if (g->prev_op == OP_LOCAL_COPY && g->prev_pos + 3 == g->last_pos &&
+            g->prev_pos >= g->barrier) { /* two copies in a row: one operation */
+            uint32_t at = g->prev_pos;
+            set_op(g, at, OP_LOCAL_COPY2);
+            g->cells[at + 3] = g->cells[at + 4];
+            g->ncells = at + 4;
+            emit_u(g, d);
+            g->last_op = OP_LOCAL_COPY2;
+            g->last_pos = at;
+            g->prev_op = -1;
+            return true;
+        }
+        to = OP_LOCAL_COPY;
+    } else if (fusable_last(g, OP_CONST, 2))
+        to = OP_LOCAL_SET_C;
+    if (to < 0) return false;
+    set_op(g, g->last_pos, to);
+    emit_u(g, d);
+    g->last_op = to;
+    g->prev_op = -1;
+    return true;
+}
+
+/* "i32 comparison; br_if L" (plain branch) as one operation; "i32.eqz; br_if"
+ * as BR_UNLESS. Returns the operation emitted or -1. */
+static bool fuse_br_if(cg *g) {
+    if (fusable_last(g, OP_LOCAL_GET, 2)) {
+        set_op(g, g->last_pos, OP_BR_IF_L);
+        g->last_op = OP_BR_IF_L;
+        return true;
+    }
+    if (fusable_last(g, OP_I32_EQZ, 1)) {
+        set_op(g, g->last_pos, OP_BR_UNLESS);
+        g->last_op = OP_BR_UNLESS;
+        return true;
+    }
+    int form;
+    int fam = family(g->last_op, &form);
+    if (fam < 0 || form > FORM_LC || !fusable_last(g, g->last_op, fam_cells(form))) return false;
+    for (int c = 0; c < NCMPS; c++)
+        if (cmp_base[c] == fam_base[fam]) {
+            static const int8_t bform[] = {
+                [FORM_L] = BFORM_L, [FORM_C] = BFORM_C, [FORM_LL] = BFORM_LL, [FORM_LC] = BFORM_LC};
+            int op = OP_BR_I32_EQ + c * NBFORMS + (form < 0 ? BFORM_S : bform[form]);
+            set_op(g, g->last_pos, op);
+            g->last_op = op;
+            return true;
+        }
+    return false;
 }
 
 /* A target cell: its index is remembered for the final address pass. */
@@ -199,6 +317,24 @@ static void patch_chain(cg *g, uint32_t head, uint32_t to) {
     }
 }
 
+/* The back-edge form of a plain branch operation, or -1. */
+static int loop_variant(int op) {
+    switch (op) {
+    case OP_BR:
+        return OP_BR_LOOP;
+    case OP_BR_IF:
+        return OP_BR_IF_LOOP;
+    case OP_BR_UNLESS:
+        return OP_BR_UNLESS_LOOP;
+    case OP_BR_IF_L:
+        return OP_BR_IF_L_LOOP;
+    default:
+        if (op >= OP_BR_I32_EQ && op < OP_BR_I32_EQ + NCMPS * NBFORMS)
+            return op - OP_BR_I32_EQ + OP_BRL_I32_EQ;
+        return -1;
+    }
+}
+
 /* Emit a branch to label `depth`: plain when the stack already has exactly
  * the label's values on top of its height, else with a move of the values. */
 static int emit_br(cg *g, uint32_t depth, int plain_op, int drop_op) {
@@ -208,11 +344,17 @@ static int emit_br(cg *g, uint32_t depth, int plain_op, int drop_op) {
     uint64_t dest = (uint64_t)g->c->nlocals + t->height;
     uint64_t cur = (uint64_t)g->c->nlocals + g->nvals;
     bool plain = !g->ctls[g->nctls - 1].unreachable && cur == dest + arity;
-    emit_op(g, plain ? plain_op : drop_op);
+    if (!(plain && plain_op == OP_BR_IF && fuse_br_if(g))) emit_op(g, plain ? plain_op : drop_op);
     uint32_t at;
-    if (t->kind == K_LOOP)
-        at = emit_target(g, t->start);
-    else {
+    if (t->kind == K_LOOP) {
+        /* a plain back edge charges the iteration itself and skips LOOP_FUEL */
+        int lo = plain ? loop_variant(g->last_op) : -1;
+        if (lo >= 0) {
+            set_op(g, g->last_pos, lo);
+            g->last_op = lo;
+        }
+        at = emit_target(g, t->start + (lo >= 0));
+    } else {
         at = emit_target(g, t->patch);
         t->patch = at + 1;
     }
@@ -340,9 +482,16 @@ static int body(cg *g) {
             if (op == 0x04) TRY(pop_expect(g, 0x7F));
             TRY(pop_n(g, p, np));
             TRY(push_ctl(g, op == 0x02 ? K_BLOCK : op == 0x03 ? K_LOOP : K_IF, p, np, res, nr));
-            if (op == 0x03) emit_op(g, OP_LOOP_FUEL);
+            if (op == 0x03) {
+                emit_op(g, OP_LOOP_FUEL);
+                g->barrier = g->ncells; /* back edges land after LOOP_FUEL */
+            }
             if (op == 0x04) {
-                emit_op(g, OP_BR_UNLESS);
+                if (fusable_last(g, OP_LOCAL_GET, 2)) { /* "local.get c; if" */
+                    set_op(g, g->last_pos, OP_BR_UNLESS_L);
+                    g->last_op = OP_BR_UNLESS_L;
+                } else
+                    emit_op(g, OP_BR_UNLESS);
                 g->ctls[g->nctls - 1].else_patch = emit_target(g, 0) + 1;
             }
             break;
@@ -376,7 +525,7 @@ static int body(cg *g) {
             if (t->kind == K_FUNC) {
                 if (g->oom) return CX_ENOMEM;
                 patch_chain(g, t->patch, g->ncells);
-                emit_op(g, OP_RETURN);
+                emit_op(g, t->nresults == 1 ? OP_RETURN1 : OP_RETURN);
                 if (g->oom) return CX_ENOMEM;
                 g->nctls--;
                 if (r->p != r->end) return err(g, "section size mismatch");
@@ -452,7 +601,7 @@ static int body(cg *g) {
         case 0x0F: {
             ctl *f = &g->ctls[0];
             TRY(pop_n(g, f->results, f->nresults));
-            emit_op(g, OP_RETURN);
+            emit_op(g, f->nresults == 1 ? OP_RETURN1 : OP_RETURN);
             set_unreachable(g);
             break;
         }
@@ -526,6 +675,12 @@ static int body(cg *g) {
                 TRY(pop_expect(g, t));
                 if (op == 0x22) TRY(push(g, t));
             }
+            if (op == 0x21 && fuse_set(g, i)) break;
+            if (op == 0x22 && fuse_set(g, i)) { /* = local.set i; local.get i */
+                emit_op(g, OP_LOCAL_GET);
+                emit_u(g, i);
+                break;
+            }
             emit_op(g, op == 0x20 ? OP_LOCAL_GET : op == 0x21 ? OP_LOCAL_SET : OP_LOCAL_TEE);
             emit_u(g, i);
             break;
@@ -578,7 +733,36 @@ static int body(cg *g) {
         case 0x35: {
             static const uint8_t nat[] = {2, 3, 2, 3, 0, 0, 1, 1, 0, 0, 1, 1, 2, 2};
             static const char rt[] = "iIfFiiiiIIIIII";
-            emit_op(g, OP_I32_LOAD + (op - 0x28));
+            int k = op - 0x28;
+            if (fusable_last(g, OP_LOCAL_GET, 2)) { /* "local.get a; load" */
+                set_op(g, g->last_pos, OP_I32_LOAD_L + k);
+                g->last_op = OP_I32_LOAD_L + k;
+                g->prev_op = -1;
+            } else if (fusable_last(g, OP_I32_ADD_C, 2) && g->prev_op == OP_I32_SHL_C &&
+                       g->prev_pos + 2 == g->last_pos && g->prev_pos >= g->barrier) {
+                /* "i32.const s; i32.shl; i32.const c; i32.add; load" */
+                uint32_t at = g->prev_pos;
+                set_op(g, at, OP_I32_LOAD_SAC + k);
+                g->cells[at + 2] = g->cells[at + 3];
+                g->ncells = at + 3;
+                g->last_op = OP_I32_LOAD_SAC + k;
+                g->last_pos = at;
+                g->prev_op = -1;
+            } else if (fusable_last(g, OP_I32_ADD_C, 2)) { /* "i32.const c; i32.add; load" */
+                set_op(g, g->last_pos, OP_I32_LOAD_AC + k);
+                g->last_op = OP_I32_LOAD_AC + k;
+                g->prev_op = -1;
+            } else if (fusable_last(g, OP_I32_ADD_LL,
+                                    3)) { /* "local.get a; local.get b; i32.add; load" */
+                set_op(g, g->last_pos, OP_I32_LOAD_ALL + k);
+                g->last_op = OP_I32_LOAD_ALL + k;
+                g->prev_op = -1;
+            } else if (fusable_last(g, OP_I32_ADD_LC, 3)) {
+                set_op(g, g->last_pos, OP_I32_LOAD_ALC + k);
+                g->last_op = OP_I32_LOAD_ALC + k;
+                g->prev_op = -1;
+            } else
+                emit_op(g, OP_I32_LOAD + (op - 0x28));
             TRY(memarg(g, nat[op - 0x28]));
             TRY(pop_expect(g, 0x7F));
             TRY(push(g, sig_type(rt[op - 0x28])));
@@ -595,7 +779,22 @@ static int body(cg *g) {
         case 0x3E: {
             static const uint8_t nat[] = {2, 3, 2, 3, 0, 1, 0, 1, 2};
             static const char vt[] = "iIfFiiIII";
-            emit_op(g, OP_I32_STORE + (op - 0x36));
+            if (fusable_last(g, OP_LOCAL_GET, 2)) { /* "[local.get a;] local.get v; store" */
+                if (g->prev_op == OP_LOCAL_GET && g->prev_pos + 2 == g->last_pos &&
+                    g->prev_pos >= g->barrier) {
+                    uint32_t at = g->prev_pos;
+                    set_op(g, at, OP_I32_STORE_LL + (op - 0x36));
+                    g->cells[at + 2] = g->cells[at + 3];
+                    g->ncells = at + 3;
+                    g->last_op = OP_I32_STORE_LL + (op - 0x36);
+                    g->last_pos = at;
+                } else {
+                    set_op(g, g->last_pos, OP_I32_STORE_L + (op - 0x36));
+                    g->last_op = OP_I32_STORE_L + (op - 0x36);
+                }
+                g->prev_op = -1;
+            } else
+                emit_op(g, OP_I32_STORE + (op - 0x36));
             TRY(memarg(g, nat[op - 0x36]));
             TRY(pop_expect(g, sig_type(vt[op - 0x36])));
             TRY(pop_expect(g, 0x7F));
@@ -783,7 +982,11 @@ static int body(cg *g) {
 int cx_wasm_compile_body(cx_wasm_module *m, uint32_t def_index, bool emit, char *errbuf) {
     code *c = &m->codes[def_index];
     const functype *ft = &m->types[m->func_type[m->nfunc_imports + def_index]];
-    cg g = {.m = m, .c = c, .r = {c->body, c->body + c->body_len, errbuf}};
+    cg g = {.m = m,
+            .c = c,
+            .r = {c->body, c->body + c->body_len, errbuf},
+            .last_op = -1,
+            .prev_op = -1};
     g.ops = emit ? cx_wasm_op_table() : NULL;
     int rc = push_ctl(&g, K_FUNC, NULL, 0, ft->types + ft->nparams, ft->nresults);
     if (rc == 0) rc = body(&g);
@@ -798,6 +1001,8 @@ int cx_wasm_compile_body(cx_wasm_module *m, uint32_t def_index, bool emit, char 
         c->ncells = g.ncells;
         g.cells = NULL;
         c->max_height = g.maxvals;
+        c->nparams = ft->nparams;
+        c->nresults = ft->nresults;
     }
     free(g.cells);
     free(g.vals);

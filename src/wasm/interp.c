@@ -126,8 +126,38 @@ static int call_host(cx_wasm_instance *I, cx_wasm_func *f, uint64_t *args) {
 static int run(cx_wasm_instance *E, cx_wasm_func *entry, uint64_t *io,
                const void *const **labels_out) {
 #define ADDR_(n) &&L_##n,
-    static const void *const labels[] = {CX_WASM_OPS(ADDR_)};
+#define FADDR_(n, e)                                                                               \
+    &&L_##n##_L, &&L_##n##_C, &&L_##n##_LL, &&L_##n##_LC, &&L_##n##_T, &&L_##n##_LT, &&L_##n##_CT, \
+        &&L_##n##_LLT, &&L_##n##_LCT,
+#define BADDR_(n, e) &&L_BR_##n, &&L_BR_##n##_L, &&L_BR_##n##_C, &&L_BR_##n##_LL, &&L_BR_##n##_LC,
+#define BLADDR_(n, e)                                                                              \
+    &&L_BRL_##n, &&L_BRL_##n##_L, &&L_BRL_##n##_C, &&L_BRL_##n##_LL, &&L_BRL_##n##_LC,
+#define LTADDR_(n, T, c)   &&L_##n##_T,
+#define LLTADDR_(n, T, c)  &&L_##n##_LT,
+#define LACADDR_(n, T, c)  &&L_##n##_AC,
+#define LALCADDR_(n, T, c) &&L_##n##_ALC,
+#define LSACADDR_(n, T, c) &&L_##n##_SAC,
+#define LALLADDR_(n, T, c) &&L_##n##_ALL,
+#define SLADDR_(n, T)      &&L_##n##_L,
+#define SLLADDR_(n, T)     &&L_##n##_LL,
+    static const void *const labels[] = {
+        CX_WASM_OPS(ADDR_) CX_WASM_FUSE32(FADDR_) CX_WASM_FUSE64(FADDR_) CX_WASM_CMP32(BADDR_)
+            CX_WASM_CMP32(BLADDR_) CX_WASM_LOADS(LTADDR_) CX_WASM_LOADS(LLTADDR_)
+                CX_WASM_LOADS(LACADDR_) CX_WASM_LOADS(LALCADDR_) CX_WASM_LOADS(LSACADDR_)
+                    CX_WASM_LOADS(LALLADDR_) CX_WASM_STORES(SLADDR_) CX_WASM_STORES(SLLADDR_)};
+#undef BLADDR_
+#undef LTADDR_
+#undef LLTADDR_
+#undef SLADDR_
+#undef LACADDR_
+#undef LALCADDR_
+#undef LSACADDR_
+#undef LALLADDR_
+#undef SLLADDR_
+    _Static_assert(sizeof labels / sizeof labels[0] == OP_COUNT_, "handler table");
 #undef ADDR_
+#undef FADDR_
+#undef BADDR_
     if (labels_out) {
         *labels_out = labels;
         return 0;
@@ -160,6 +190,14 @@ static int run(cx_wasm_instance *E, cx_wasm_func *entry, uint64_t *io,
         goto out;                                                                                  \
     } while (0)
 #define TARGET(c) ((const cell *)(c).op)
+/* one unit of the budget: taken backward branches (loop iterations) */
+#define FUEL()                                                                                     \
+    do {                                                                                           \
+        if (--budget <= 0) {                                                                       \
+            int k_ = refill(E, &budget);                                                           \
+            if (k_) TRAP(k_);                                                                      \
+        }                                                                                          \
+    } while (0)
 
 do_call:
     if (f->host) {
@@ -178,13 +216,17 @@ do_call:
     }
     {
         const code *c = f->code;
-        uint32_t fnp = f->type->nparams;
         if (depth >= maxdepth) TRAP(CX_WASM_TRAP_STACK_EXHAUSTED);
-        uint64_t *nfp = sp - fnp + 1;
-        if (nfp + c->nlocals + c->max_height + 1 > E->stack_end) TRAP(CX_WASM_TRAP_STACK_EXHAUSTED);
-        uint32_t extra = c->nlocals - fnp;
-        memset(sp + 1, 0, (size_t)extra * 8);
-        sp += extra;
+        uint64_t *nfp = sp - c->nparams + 1;
+        /* +4: the declared locals are zeroed four at a time (stores past them
+         * land in the frame's own operand stack) */
+        if (nfp + c->nlocals + c->max_height + 5 > E->stack_end) TRAP(CX_WASM_TRAP_STACK_EXHAUSTED);
+        uint64_t *z = sp + 1, *ze = nfp + c->nlocals;
+        do {
+            z[0] = z[1] = z[2] = z[3] = 0;
+            z += 4;
+        } while (z < ze);
+        sp = nfp + c->nlocals - 1;
         frames[depth++] = (frame){pc, fp, fn};
         fp = nfp;
         fn = f;
@@ -228,6 +270,38 @@ L_BR_UNLESS:
     else
         pc++;
     NEXT();
+L_BR_IF_L:
+    pc = (uint32_t)fp[pc[0].u] ? TARGET(pc[1]) : pc + 2;
+    NEXT();
+L_BR_UNLESS_L:
+    pc = !(uint32_t)fp[pc[0].u] ? TARGET(pc[1]) : pc + 2;
+    NEXT();
+    /* back edges of loops: charge the iteration, jump past LOOP_FUEL */
+L_BR_LOOP:
+    FUEL();
+    pc = TARGET(pc[0]);
+    NEXT();
+L_BR_IF_LOOP:
+    if ((uint32_t)*sp--) {
+        FUEL();
+        pc = TARGET(pc[0]);
+    } else
+        pc++;
+    NEXT();
+L_BR_UNLESS_LOOP:
+    if (!(uint32_t)*sp--) {
+        FUEL();
+        pc = TARGET(pc[0]);
+    } else
+        pc++;
+    NEXT();
+L_BR_IF_L_LOOP:
+    if ((uint32_t)fp[pc[0].u]) {
+        FUEL();
+        pc = TARGET(pc[1]);
+    } else
+        pc += 2;
+    NEXT();
 L_BR_TABLE : {
     uint64_t n = pc[0].u;
     uint32_t i = (uint32_t)*sp--;
@@ -235,10 +309,16 @@ L_BR_TABLE : {
     pc = pc + 1 + 2 * (size_t)i;
     goto L_BR_DROP;
 }
+L_RETURN1:
+    fp[0] = sp[0];
+    sp = fp;
+    goto pop_frame;
 L_RETURN : {
-    uint32_t n = fn->type->nresults;
+    uint32_t n = fn->code->nresults;
     memmove(fp, sp - n + 1, (size_t)n * 8);
     sp = fp + n - 1;
+}
+pop_frame : {
     frame *fr = &frames[--depth];
     pc = fr->ret_pc;
     fp = fr->fp;
@@ -393,6 +473,31 @@ L_ELEM_DROP:
     LOAD(I64_LOAD16_U, uint16_t, v)
     LOAD(I64_LOAD32_S, int32_t, (uint64_t)(int64_t)v)
     LOAD(I64_LOAD32_U, uint32_t, v)
+    /* "local.get a; load": the address comes from local a */
+#define LOAD_L(name, T, conv)                                                                      \
+    L_##name##_L : {                                                                               \
+        uint64_t ea = (uint64_t)(uint32_t)fp[pc[0].u] + pc[1].u;                                   \
+        pc += 2;                                                                                   \
+        if (ea + sizeof(T) > mem->size) TRAP(CX_WASM_TRAP_MEMORY_OOB);                             \
+        T v;                                                                                       \
+        memcpy(&v, mem->data + ea, sizeof v);                                                      \
+        *++sp = (conv);                                                                            \
+        NEXT();                                                                                    \
+    }
+    LOAD_L(I32_LOAD, uint32_t, v)
+    LOAD_L(I64_LOAD, uint64_t, v)
+    LOAD_L(F32_LOAD, uint32_t, v)
+    LOAD_L(F64_LOAD, uint64_t, v)
+    LOAD_L(I32_LOAD8_S, int8_t, (uint32_t)(int32_t)v)
+    LOAD_L(I32_LOAD8_U, uint8_t, v)
+    LOAD_L(I32_LOAD16_S, int16_t, (uint32_t)(int32_t)v)
+    LOAD_L(I32_LOAD16_U, uint16_t, v)
+    LOAD_L(I64_LOAD8_S, int8_t, (uint64_t)(int64_t)v)
+    LOAD_L(I64_LOAD8_U, uint8_t, v)
+    LOAD_L(I64_LOAD16_S, int16_t, (uint64_t)(int64_t)v)
+    LOAD_L(I64_LOAD16_U, uint16_t, v)
+    LOAD_L(I64_LOAD32_S, int32_t, (uint64_t)(int64_t)v)
+    LOAD_L(I64_LOAD32_U, uint32_t, v)
 #define STORE(name, T)                                                                             \
     L_##name : {                                                                                   \
         T v = (T)sp[0];                                                                            \
@@ -718,34 +823,228 @@ L_I64_REM_U : {
         0, UINT64_MAX)
 
     /* superinstructions (see ops.h) */
-#define GEN32_(name, expr)                                                                         \
+#define GEN_(name, expr, T)                                                                        \
     L_##name##_L : {                                                                               \
-        uint32_t b = (uint32_t)fp[pc[0].u], a = (uint32_t)sp[0];                                   \
+        T b = (T)fp[pc[0].u], a = (T)sp[0];                                                        \
         pc++;                                                                                      \
-        sp[0] = (uint32_t)(expr);                                                                  \
+        sp[0] = (T)(expr);                                                                         \
         NEXT();                                                                                    \
     }                                                                                              \
     L_##name##_C : {                                                                               \
-        uint32_t b = (uint32_t)pc[0].u, a = (uint32_t)sp[0];                                       \
+        T b = (T)pc[0].u, a = (T)sp[0];                                                            \
         pc++;                                                                                      \
-        sp[0] = (uint32_t)(expr);                                                                  \
-        NEXT();                                                                                    \
-    }
-#define GEN64_(name, expr)                                                                         \
-    L_##name##_L : {                                                                               \
-        uint64_t b = fp[pc[0].u], a = sp[0];                                                       \
-        pc++;                                                                                      \
-        sp[0] = (uint64_t)(expr);                                                                  \
+        sp[0] = (T)(expr);                                                                         \
         NEXT();                                                                                    \
     }                                                                                              \
-    L_##name##_C : {                                                                               \
-        uint64_t b = pc[0].u, a = sp[0];                                                           \
+    L_##name##_LL : {                                                                              \
+        T a = (T)fp[pc[0].u], b = (T)fp[pc[1].u];                                                  \
+        pc += 2;                                                                                   \
+        *++sp = (T)(expr);                                                                         \
+        NEXT();                                                                                    \
+    }                                                                                              \
+    L_##name##_LC : {                                                                              \
+        T a = (T)fp[pc[0].u], b = (T)pc[1].u;                                                      \
+        pc += 2;                                                                                   \
+        *++sp = (T)(expr);                                                                         \
+        NEXT();                                                                                    \
+    }                                                                                              \
+    L_##name##_T : {                                                                               \
+        T b = (T)sp[0], a = (T)sp[-1];                                                             \
+        sp -= 2;                                                                                   \
+        fp[pc[0].u] = (T)(expr);                                                                   \
         pc++;                                                                                      \
-        sp[0] = (uint64_t)(expr);                                                                  \
+        NEXT();                                                                                    \
+    }                                                                                              \
+    L_##name##_LT : {                                                                              \
+        T b = (T)fp[pc[0].u], a = (T)sp[0];                                                        \
+        sp--;                                                                                      \
+        fp[pc[1].u] = (T)(expr);                                                                   \
+        pc += 2;                                                                                   \
+        NEXT();                                                                                    \
+    }                                                                                              \
+    L_##name##_CT : {                                                                              \
+        T b = (T)pc[0].u, a = (T)sp[0];                                                            \
+        sp--;                                                                                      \
+        fp[pc[1].u] = (T)(expr);                                                                   \
+        pc += 2;                                                                                   \
+        NEXT();                                                                                    \
+    }                                                                                              \
+    L_##name##_LLT : {                                                                             \
+        T a = (T)fp[pc[0].u], b = (T)fp[pc[1].u];                                                  \
+        fp[pc[2].u] = (T)(expr);                                                                   \
+        pc += 3;                                                                                   \
+        NEXT();                                                                                    \
+    }                                                                                              \
+    L_##name##_LCT : {                                                                             \
+        T a = (T)fp[pc[0].u], b = (T)pc[1].u;                                                      \
+        fp[pc[2].u] = (T)(expr);                                                                   \
+        pc += 3;                                                                                   \
         NEXT();                                                                                    \
     }
+#define GEN32_(name, expr) GEN_(name, expr, uint32_t)
+#define GEN64_(name, expr) GEN_(name, expr, uint64_t)
     CX_WASM_FUSE32(GEN32_)
     CX_WASM_FUSE64(GEN64_)
+
+    /* compare and branch: operands as above, then the target */
+#define BRFORMS_(P, name, expr, CHARGE)                                                            \
+    L_##P##_##name : {                                                                             \
+        uint32_t b = (uint32_t)sp[0], a = (uint32_t)sp[-1];                                        \
+        sp -= 2;                                                                                   \
+        if (expr) {                                                                                \
+            CHARGE;                                                                                \
+            pc = TARGET(pc[0]);                                                                    \
+        } else                                                                                     \
+            pc += 1;                                                                               \
+        NEXT();                                                                                    \
+    }                                                                                              \
+    L_##P##_##name##_L : {                                                                         \
+        uint32_t b = (uint32_t)fp[pc[0].u], a = (uint32_t)sp[0];                                   \
+        sp--;                                                                                      \
+        if (expr) {                                                                                \
+            CHARGE;                                                                                \
+            pc = TARGET(pc[1]);                                                                    \
+        } else                                                                                     \
+            pc += 2;                                                                               \
+        NEXT();                                                                                    \
+    }                                                                                              \
+    L_##P##_##name##_C : {                                                                         \
+        uint32_t b = (uint32_t)pc[0].u, a = (uint32_t)sp[0];                                       \
+        sp--;                                                                                      \
+        if (expr) {                                                                                \
+            CHARGE;                                                                                \
+            pc = TARGET(pc[1]);                                                                    \
+        } else                                                                                     \
+            pc += 2;                                                                               \
+        NEXT();                                                                                    \
+    }                                                                                              \
+    L_##P##_##name##_LL : {                                                                        \
+        uint32_t a = (uint32_t)fp[pc[0].u], b = (uint32_t)fp[pc[1].u];                             \
+        if (expr) {                                                                                \
+            CHARGE;                                                                                \
+            pc = TARGET(pc[2]);                                                                    \
+        } else                                                                                     \
+            pc += 3;                                                                               \
+        NEXT();                                                                                    \
+    }                                                                                              \
+    L_##P##_##name##_LC : {                                                                        \
+        uint32_t a = (uint32_t)fp[pc[0].u], b = (uint32_t)pc[1].u;                                 \
+        if (expr) {                                                                                \
+            CHARGE;                                                                                \
+            pc = TARGET(pc[2]);                                                                    \
+        } else                                                                                     \
+            pc += 3;                                                                               \
+        NEXT();                                                                                    \
+    }
+#define BRGEN_(name, expr)  BRFORMS_(BR, name, expr, (void)0)
+#define BRLGEN_(name, expr) BRFORMS_(BRL, name, expr, FUEL())
+    CX_WASM_CMP32(BRGEN_)
+    CX_WASM_CMP32(BRLGEN_)
+
+    /* loads into a local, stores of a local */
+#define LOAD_T_(name, T, conv)                                                                     \
+    L_##name##_T : {                                                                               \
+        uint64_t ea = (uint64_t)(uint32_t)sp[0] + pc[0].u;                                         \
+        sp--;                                                                                      \
+        if (ea + sizeof(T) > mem->size) TRAP(CX_WASM_TRAP_MEMORY_OOB);                             \
+        T v;                                                                                       \
+        memcpy(&v, mem->data + ea, sizeof v);                                                      \
+        fp[pc[1].u] = (conv);                                                                      \
+        pc += 2;                                                                                   \
+        NEXT();                                                                                    \
+    }
+#define LOAD_LT_(name, T, conv)                                                                    \
+    L_##name##_LT : {                                                                              \
+        uint64_t ea = (uint64_t)(uint32_t)fp[pc[0].u] + pc[1].u;                                   \
+        if (ea + sizeof(T) > mem->size) TRAP(CX_WASM_TRAP_MEMORY_OOB);                             \
+        T v;                                                                                       \
+        memcpy(&v, mem->data + ea, sizeof v);                                                      \
+        fp[pc[2].u] = (conv);                                                                      \
+        pc += 3;                                                                                   \
+        NEXT();                                                                                    \
+    }
+#define STORE_L_(name, T)                                                                          \
+    L_##name##_L : {                                                                               \
+        T v = (T)fp[pc[0].u];                                                                      \
+        uint64_t ea = (uint64_t)(uint32_t)sp[0] + pc[1].u;                                         \
+        sp--;                                                                                      \
+        pc += 2;                                                                                   \
+        if (ea + sizeof(T) > mem->size) TRAP(CX_WASM_TRAP_MEMORY_OOB);                             \
+        memcpy(mem->data + ea, &v, sizeof v);                                                      \
+        NEXT();                                                                                    \
+    }
+#define STORE_LL_(name, T)                                                                         \
+    L_##name##_LL : {                                                                              \
+        uint64_t ea = (uint64_t)(uint32_t)fp[pc[0].u] + pc[2].u;                                   \
+        T v = (T)fp[pc[1].u];                                                                      \
+        pc += 3;                                                                                   \
+        if (ea + sizeof(T) > mem->size) TRAP(CX_WASM_TRAP_MEMORY_OOB);                             \
+        memcpy(mem->data + ea, &v, sizeof v);                                                      \
+        NEXT();                                                                                    \
+    }
+#define LOAD_AC_(name, T, conv)                                                                    \
+    L_##name##_AC : {                                                                              \
+        uint64_t ea = (uint64_t)(uint32_t)(sp[0] + pc[0].u) + pc[1].u;                             \
+        pc += 2;                                                                                   \
+        if (ea + sizeof(T) > mem->size) TRAP(CX_WASM_TRAP_MEMORY_OOB);                             \
+        T v;                                                                                       \
+        memcpy(&v, mem->data + ea, sizeof v);                                                      \
+        sp[0] = (conv);                                                                            \
+        NEXT();                                                                                    \
+    }
+#define LOAD_ALC_(name, T, conv)                                                                   \
+    L_##name##_ALC : {                                                                             \
+        uint64_t ea = (uint64_t)(uint32_t)(fp[pc[0].u] + pc[1].u) + pc[2].u;                       \
+        pc += 3;                                                                                   \
+        if (ea + sizeof(T) > mem->size) TRAP(CX_WASM_TRAP_MEMORY_OOB);                             \
+        T v;                                                                                       \
+        memcpy(&v, mem->data + ea, sizeof v);                                                      \
+        *++sp = (conv);                                                                            \
+        NEXT();                                                                                    \
+    }
+#define LOAD_SAC_(name, T, conv)                                                                   \
+    L_##name##_SAC : {                                                                             \
+        uint32_t x = ((uint32_t)sp[0] << (pc[0].u & 31)) + (uint32_t)pc[1].u;                      \
+        uint64_t ea = (uint64_t)x + pc[2].u;                                                       \
+        pc += 3;                                                                                   \
+        if (ea + sizeof(T) > mem->size) TRAP(CX_WASM_TRAP_MEMORY_OOB);                             \
+        T v;                                                                                       \
+        memcpy(&v, mem->data + ea, sizeof v);                                                      \
+        sp[0] = (conv);                                                                            \
+        NEXT();                                                                                    \
+    }
+#define LOAD_ALL_(name, T, conv)                                                                   \
+    L_##name##_ALL : {                                                                             \
+        uint64_t ea = (uint64_t)(uint32_t)(fp[pc[0].u] + fp[pc[1].u]) + pc[2].u;                   \
+        pc += 3;                                                                                   \
+        if (ea + sizeof(T) > mem->size) TRAP(CX_WASM_TRAP_MEMORY_OOB);                             \
+        T v;                                                                                       \
+        memcpy(&v, mem->data + ea, sizeof v);                                                      \
+        *++sp = (conv);                                                                            \
+        NEXT();                                                                                    \
+    }
+    CX_WASM_LOADS(LOAD_SAC_)
+    CX_WASM_LOADS(LOAD_ALL_)
+    CX_WASM_LOADS(LOAD_AC_)
+    CX_WASM_LOADS(LOAD_ALC_)
+    CX_WASM_LOADS(LOAD_T_)
+    CX_WASM_LOADS(LOAD_LT_)
+    CX_WASM_STORES(STORE_L_)
+    CX_WASM_STORES(STORE_LL_)
+
+L_LOCAL_COPY:
+    fp[pc[1].u] = fp[pc[0].u];
+    pc += 2;
+    NEXT();
+L_LOCAL_COPY2:
+    fp[pc[1].u] = fp[pc[0].u];
+    fp[pc[3].u] = fp[pc[2].u];
+    pc += 4;
+    NEXT();
+L_LOCAL_SET_C:
+    fp[pc[1].u] = pc[0].u;
+    pc += 2;
+    NEXT();
 
 done:
     memcpy(io, base0, (size_t)entry->type->nresults * sizeof *io);

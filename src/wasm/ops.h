@@ -8,6 +8,13 @@
     X(BR_IF)                                                                                       \
     X(BR_IF_DROP)                                                                                  \
     X(BR_UNLESS)                                                                                   \
+    X(BR_IF_L)                                                                                     \
+    X(BR_UNLESS_L)                                                                                 \
+    X(BR_LOOP)                                                                                     \
+    X(RETURN1)                                                                                     \
+    X(BR_IF_LOOP)                                                                                  \
+    X(BR_UNLESS_LOOP)                                                                              \
+    X(BR_IF_L_LOOP)                                                                                \
     X(BR_TABLE)                                                                                    \
     X(RETURN)                                                                                      \
     X(CALL)                                                                                        \
@@ -196,77 +203,36 @@
     X(I64_TRUNC_SAT_F32_U)                                                                         \
     X(I64_TRUNC_SAT_F64_S)                                                                         \
     X(I64_TRUNC_SAT_F64_U)                                                                         \
-    X(I32_ADD_L)                                                                                   \
-    X(I32_ADD_C)                                                                                   \
-    X(I32_SUB_L)                                                                                   \
-    X(I32_SUB_C)                                                                                   \
-    X(I32_MUL_L)                                                                                   \
-    X(I32_MUL_C)                                                                                   \
-    X(I32_AND_L)                                                                                   \
-    X(I32_AND_C)                                                                                   \
-    X(I32_OR_L)                                                                                    \
-    X(I32_OR_C)                                                                                    \
-    X(I32_XOR_L)                                                                                   \
-    X(I32_XOR_C)                                                                                   \
-    X(I32_SHL_L)                                                                                   \
-    X(I32_SHL_C)                                                                                   \
-    X(I32_SHR_S_L)                                                                                 \
-    X(I32_SHR_S_C)                                                                                 \
-    X(I32_SHR_U_L)                                                                                 \
-    X(I32_SHR_U_C)                                                                                 \
-    X(I32_EQ_L)                                                                                    \
-    X(I32_EQ_C)                                                                                    \
-    X(I32_NE_L)                                                                                    \
-    X(I32_NE_C)                                                                                    \
-    X(I32_LT_S_L)                                                                                  \
-    X(I32_LT_S_C)                                                                                  \
-    X(I32_LT_U_L)                                                                                  \
-    X(I32_LT_U_C)                                                                                  \
-    X(I32_GT_S_L)                                                                                  \
-    X(I32_GT_S_C)                                                                                  \
-    X(I32_GT_U_L)                                                                                  \
-    X(I32_GT_U_C)                                                                                  \
-    X(I32_LE_S_L)                                                                                  \
-    X(I32_LE_S_C)                                                                                  \
-    X(I32_LE_U_L)                                                                                  \
-    X(I32_LE_U_C)                                                                                  \
-    X(I32_GE_S_L)                                                                                  \
-    X(I32_GE_S_C)                                                                                  \
-    X(I32_GE_U_L)                                                                                  \
-    X(I32_GE_U_C)                                                                                  \
-    X(I64_ADD_L)                                                                                   \
-    X(I64_ADD_C)                                                                                   \
-    X(I64_SUB_L)                                                                                   \
-    X(I64_SUB_C)                                                                                   \
-    X(I64_MUL_L)                                                                                   \
-    X(I64_MUL_C)                                                                                   \
-    X(I64_AND_L)                                                                                   \
-    X(I64_AND_C)                                                                                   \
-    X(I64_OR_L)                                                                                    \
-    X(I64_OR_C)                                                                                    \
-    X(I64_XOR_L)                                                                                   \
-    X(I64_XOR_C)                                                                                   \
-    X(I64_SHL_L)                                                                                   \
-    X(I64_SHL_C)                                                                                   \
-    X(I64_SHR_U_L)                                                                                 \
-    X(I64_SHR_U_C)                                                                                 \
-    X(F64_ADD_L)                                                                                   \
-    X(F64_ADD_C)                                                                                   \
-    X(F64_SUB_L)                                                                                   \
-    X(F64_SUB_C)                                                                                   \
-    X(F64_MUL_L)                                                                                   \
-    X(F64_MUL_C)
+    X(I32_LOAD_L)                                                                                  \
+    X(I64_LOAD_L)                                                                                  \
+    X(F32_LOAD_L)                                                                                  \
+    X(F64_LOAD_L)                                                                                  \
+    X(I32_LOAD8_S_L)                                                                               \
+    X(I32_LOAD8_U_L)                                                                               \
+    X(I32_LOAD16_S_L)                                                                              \
+    X(I32_LOAD16_U_L)                                                                              \
+    X(I64_LOAD8_S_L)                                                                               \
+    X(I64_LOAD8_U_L)                                                                               \
+    X(I64_LOAD16_S_L)                                                                              \
+    X(I64_LOAD16_U_L)                                                                              \
+    X(I64_LOAD32_S_L)                                                                              \
+    X(I64_LOAD32_U_L)                                                                              \
+    X(LOCAL_COPY)                                                                                  \
+    X(LOCAL_COPY2)                                                                                 \
+    X(LOCAL_SET_C)
 
-enum {
-#define CX_WASM_ENUM_(n) OP_##n,
-    CX_WASM_OPS(CX_WASM_ENUM_)
-#undef CX_WASM_ENUM_
-        OP_COUNT_
-};
-
-/* Superinstructions: a binary operation whose right operand is a local
- * (_L, immediate = local index) or a constant (_C, immediate = value), fused
- * at compile time from "local.get/const; op". 32-bit, 64-bit and f64 sets. */
+/* Superinstructions (peephole fusion in compile.c; no label may lie inside a
+ * fused sequence). A fusable binary operation `op` has nine more forms; the
+ * letters name where its operands come from and where its result goes:
+ *   op_L   "local.get b; op"            stack a, local b   -> stack
+ *   op_C   "i32.const c; op"            stack a, const c   -> stack
+ *   op_LL  "local.get a; local.get b; op"                  -> stack
+ *   op_LC  "local.get a; const c; op"                      -> stack
+ *   op_T   "op; local.set d"            stack a, stack b   -> local d
+ *   op_LT, op_CT, op_LLT, op_LCT        the forms above, then "local.set d"
+ * Immediates follow in that order (a, b/c, d). The i32 comparisons also
+ * fuse with a following br_if (BR_op, BR_op_L, _C, _LL, _LC: the operands,
+ * then the branch target), which then consumes no condition slot. */
 #define CX_WASM_FUSE32(X)                                                                          \
     X(I32_ADD, a + b)                                                                              \
     X(I32_SUB, a - b)                                                                              \
@@ -277,6 +243,11 @@ enum {
     X(I32_SHL, a << (b & 31))                                                                      \
     X(I32_SHR_S, S32(a) >> (b & 31))                                                               \
     X(I32_SHR_U, a >> (b & 31))                                                                    \
+    X(I32_ROTL, (a << (b & 31)) | (a >> ((32 - (b & 31)) & 31)))                                   \
+    X(I32_ROTR, (a >> (b & 31)) | (a << ((32 - (b & 31)) & 31)))                                   \
+    CX_WASM_CMP32(X)
+
+#define CX_WASM_CMP32(X)                                                                           \
     X(I32_EQ, a == b)                                                                              \
     X(I32_NE, a != b)                                                                              \
     X(I32_LT_S, S32(a) < S32(b))                                                                   \
@@ -296,7 +267,94 @@ enum {
     X(I64_OR, a | b)                                                                               \
     X(I64_XOR, a ^ b)                                                                              \
     X(I64_SHL, a << (b & 63))                                                                      \
+    X(I64_SHR_S, S64(a) >> (b & 63))                                                               \
     X(I64_SHR_U, a >> (b & 63))                                                                    \
+    X(I64_ROTL, (a << (b & 63)) | (a >> ((64 - (b & 63)) & 63)))                                   \
+    X(I64_EQ, (uint32_t)(a == b))                                                                  \
+    X(I64_NE, (uint32_t)(a != b))                                                                  \
+    X(I64_LT_S, (uint32_t)(S64(a) < S64(b)))                                                       \
+    X(I64_LT_U, (uint32_t)(a < b))                                                                 \
     X(F64_ADD, BF64(F64(a) + F64(b)))                                                              \
     X(F64_SUB, BF64(F64(a) - F64(b)))                                                              \
-    X(F64_MUL, BF64(F64(a) * F64(b)))
+    X(F64_MUL, BF64(F64(a) * F64(b)))                                                              \
+    X(F64_DIV, BF64(F64(a) / F64(b)))                                                              \
+    X(F64_LT, (uint32_t)(F64(a) < F64(b)))                                                         \
+    X(F64_GT, (uint32_t)(F64(a) > F64(b)))
+
+/* Loads and stores with their C type and conversion to a slot, in opcode
+ * order. Fused forms: load_T "load; local.set d" (stack address -> local),
+ * load_LT "local.get a; load; local.set d", store_L "local.get v; store"
+ * (stack address, value from local v), store_LL "local.get a; local.get v;
+ * store". Immediates: a, offset, d / v, offset / a, v, offset. Address
+ * fusion: load_AC "i32.const c; i32.add; load" (stack + c), load_ALC
+ * "local.get a; i32.const c; i32.add; load" (immediates a, c, offset),
+ * load_SAC "i32.const s; i32.shl; i32.const c; i32.add; load" (an indexed
+ * array element: immediates s, c, offset), load_ALL "local.get a; local.get
+ * b; i32.add; load" (immediates a, b, offset); the
+ * address is the 32-bit wrapped sum, then the offset is added in 64 bits. */
+#define CX_WASM_LOADS(X)                                                                           \
+    X(I32_LOAD, uint32_t, v)                                                                       \
+    X(I64_LOAD, uint64_t, v)                                                                       \
+    X(F32_LOAD, uint32_t, v)                                                                       \
+    X(F64_LOAD, uint64_t, v)                                                                       \
+    X(I32_LOAD8_S, int8_t, (uint32_t)(int32_t)v)                                                   \
+    X(I32_LOAD8_U, uint8_t, v)                                                                     \
+    X(I32_LOAD16_S, int16_t, (uint32_t)(int32_t)v)                                                 \
+    X(I32_LOAD16_U, uint16_t, v)                                                                   \
+    X(I64_LOAD8_S, int8_t, (uint64_t)(int64_t)v)                                                   \
+    X(I64_LOAD8_U, uint8_t, v)                                                                     \
+    X(I64_LOAD16_S, int16_t, (uint64_t)(int64_t)v)                                                 \
+    X(I64_LOAD16_U, uint16_t, v)                                                                   \
+    X(I64_LOAD32_S, int32_t, (uint64_t)(int64_t)v)                                                 \
+    X(I64_LOAD32_U, uint32_t, v)
+#define CX_WASM_STORES(X)                                                                          \
+    X(I32_STORE, uint32_t)                                                                         \
+    X(I64_STORE, uint64_t)                                                                         \
+    X(F32_STORE, uint32_t)                                                                         \
+    X(F64_STORE, uint64_t)                                                                         \
+    X(I32_STORE8, uint8_t)                                                                         \
+    X(I32_STORE16, uint16_t)                                                                       \
+    X(I64_STORE8, uint8_t)                                                                         \
+    X(I64_STORE16, uint16_t)                                                                       \
+    X(I64_STORE32, uint32_t)
+
+enum { FORM_L, FORM_C, FORM_LL, FORM_LC, FORM_T, FORM_LT, FORM_CT, FORM_LLT, FORM_LCT, NFORMS };
+enum { BFORM_S, BFORM_L, BFORM_C, BFORM_LL, BFORM_LC, NBFORMS };
+
+enum {
+#define CX_WASM_ENUM_(n) OP_##n,
+#define CX_WASM_FENUM_(n, e)                                                                       \
+    OP_##n##_L, OP_##n##_C, OP_##n##_LL, OP_##n##_LC, OP_##n##_T, OP_##n##_LT, OP_##n##_CT,        \
+        OP_##n##_LLT, OP_##n##_LCT,
+#define CX_WASM_BENUM_(n, e)                                                                       \
+    OP_BR_##n, OP_BR_##n##_L, OP_BR_##n##_C, OP_BR_##n##_LL, OP_BR_##n##_LC,
+#define CX_WASM_BLENUM_(n, e)                                                                      \
+    OP_BRL_##n, OP_BRL_##n##_L, OP_BRL_##n##_C, OP_BRL_##n##_LL, OP_BRL_##n##_LC,
+#define CX_WASM_LTENUM_(n, T, c)   OP_##n##_T,
+#define CX_WASM_LLTENUM_(n, T, c)  OP_##n##_LT,
+#define CX_WASM_LACENUM_(n, T, c)  OP_##n##_AC,
+#define CX_WASM_LALCENUM_(n, T, c) OP_##n##_ALC,
+#define CX_WASM_LSACENUM_(n, T, c) OP_##n##_SAC,
+#define CX_WASM_LALLENUM_(n, T, c) OP_##n##_ALL,
+#define CX_WASM_SLENUM_(n, T)      OP_##n##_L,
+#define CX_WASM_SLLENUM_(n, T)     OP_##n##_LL,
+    CX_WASM_OPS(CX_WASM_ENUM_) CX_WASM_FUSE32(CX_WASM_FENUM_) CX_WASM_FUSE64(CX_WASM_FENUM_)
+        CX_WASM_CMP32(CX_WASM_BENUM_) CX_WASM_CMP32(CX_WASM_BLENUM_) CX_WASM_LOADS(CX_WASM_LTENUM_)
+            CX_WASM_LOADS(CX_WASM_LLTENUM_) CX_WASM_LOADS(CX_WASM_LACENUM_)
+                CX_WASM_LOADS(CX_WASM_LALCENUM_) CX_WASM_LOADS(CX_WASM_LSACENUM_)
+                    CX_WASM_LOADS(CX_WASM_LALLENUM_) CX_WASM_STORES(CX_WASM_SLENUM_)
+                        CX_WASM_STORES(CX_WASM_SLLENUM_)
+#undef CX_WASM_BLENUM_
+#undef CX_WASM_LTENUM_
+#undef CX_WASM_LLTENUM_
+#undef CX_WASM_LACENUM_
+#undef CX_WASM_LALCENUM_
+#undef CX_WASM_LSACENUM_
+#undef CX_WASM_LALLENUM_
+#undef CX_WASM_SLENUM_
+#undef CX_WASM_SLLENUM_
+#undef CX_WASM_ENUM_
+#undef CX_WASM_FENUM_
+#undef CX_WASM_BENUM_
+                            OP_COUNT_
+};

@@ -44,3 +44,84 @@ int cx_wasm_plugin_call(cx_wasm_instance *inst, const void *req, size_t len, uin
     *resp_len = rl;
     return 0;
 }
+
+/* ---- the response bytes ------------------------------------------------------------ */
+
+static bool is_tchar(uint8_t c) {
+    if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')) return true;
+    return c && strchr("!#$%&'*+-.^_`|~", c) != NULL;
+}
+
+/* One pass over the head: checks everything, and reports each header when
+ * on_header is given. Returns 0, CX_EPARSE (with *why) or on_header's code. */
+static int walk(const uint8_t *r, size_t len,
+                int (*on_header)(void *, const char *, size_t, const char *, size_t), void *arg,
+                int *status, size_t *body_off, const char **why) {
+    size_t p = 0;
+    int st = 0, digits = 0;
+    while (p < len && r[p] >= '0' && r[p] <= '9' && digits < 4)
+        st = st * 10 + (r[p++] - '0'), digits++;
+    if (p == len || r[p] != '\n') {
+        *why = "status line is not digits then LF";
+        return CX_EPARSE;
+    }
+    if (!(digits == 1 && st == 0) && !(digits == 3 && st >= 200 && st <= 599)) {
+        *why = "status is not 0 or 200..599";
+        return CX_EPARSE;
+    }
+    p++;
+    unsigned n = 0;
+    for (;;) {
+        if (p == len) {
+            *why = "headers are not ended by an empty line";
+            return CX_EPARSE;
+        }
+        if (r[p] == '\n') break;
+        size_t name = p;
+        while (p < len && is_tchar(r[p])) p++;
+        if (p == name || p == len || r[p] != ':') {
+            *why = "malformed header name";
+            return CX_EPARSE;
+        }
+        size_t name_len = p - name;
+        p++;
+        while (p < len && (r[p] == ' ' || r[p] == '\t')) p++;
+        size_t value = p;
+        while (p < len && r[p] != '\n' && r[p] != '\r' && r[p] != 0) p++;
+        if (p == len || r[p] != '\n') {
+            *why = "header value holds CR or NUL, or has no LF";
+            return CX_EPARSE;
+        }
+        size_t end = p;
+        while (end > value && (r[end - 1] == ' ' || r[end - 1] == '\t')) end--;
+        if (++n > CX_WASM_PLUGIN_MAX_HEADERS) {
+            *why = "too many headers";
+            return CX_EPARSE;
+        }
+        if (on_header) {
+            int rc = on_header(arg, (const char *)r + name, name_len, (const char *)r + value,
+                               end - value);
+            if (rc) return rc;
+        }
+        p++;
+    }
+    *status = st;
+    *body_off = p + 1;
+    return 0;
+}
+
+int cx_wasm_plugin_response_parse(const uint8_t *resp, size_t len,
+                                  int (*on_header)(void *arg, const char *name, size_t name_len,
+                                                   const char *value, size_t value_len),
+                                  void *arg, int *status, size_t *body_off, const char **why) {
+    const char *dummy;
+    if (!why) why = &dummy;
+    *why = NULL;
+    if ((!resp && len) || !status || !body_off) {
+        *why = "bad arguments";
+        return CX_EINVAL;
+    }
+    int rc = walk(resp, len, NULL, NULL, status, body_off, why);
+    if (rc || !on_header) return rc;
+    return walk(resp, len, on_header, arg, status, body_off, why);
+}

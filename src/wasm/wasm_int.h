@@ -29,7 +29,9 @@ typedef struct limits {
 } limits;
 
 typedef struct code {
-    uint32_t nlocals;    /* params + declared locals */
+    uint32_t nlocals; /* params + declared locals */
+    uint32_t nparams; /* of the function's type (copied here for the call path) */
+    uint32_t nresults;
     uint32_t max_height; /* operand stack slots needed above the locals */
     const uint8_t *body; /* expression bytes (in the module copy) */
     uint32_t body_len;

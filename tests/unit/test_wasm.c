@@ -365,4 +365,118 @@ TEST(cache_hot_reload) {
     unlink(path);
 }
 
+/* Superinstructions (compile.c fuses operand fetches, result stores, compare
+ * + branch, address arithmetic into loads/stores): results, traps and fuel
+ * must be exactly those of the unfused sequences. The module (wat2wasm):
+ *
+ *   (module (memory (export "mem") 1)
+ *     (func (export "load_alc") (param i32) (result i32)
+ *       local.get 0 i32.const 8 i32.add i32.load offset=4)
+ *     (func (export "load_ac") (param i32) (result i32)
+ *       local.get 0 i32.const 0 i32.or i32.const 8 i32.add i32.load offset=4)
+ *     (func (export "load_sac") (param i32) (result i32)
+ *       local.get 0 i32.const 0 i32.or i32.const 2 i32.shl i32.const 8 i32.add
+ *       i32.load offset=4)
+ *     (func (export "load_all") (param i32 i32) (result i32)
+ *       local.get 0 local.get 1 i32.add i32.load offset=4)
+ *     (func (export "mix") (param i32) (result i32) (local i32 i32 i32)
+ *       loop local.get 1 i32.const 3 i32.mul local.get 1 i32.const 5 i32.rotl
+ *         i32.xor local.get 2 i32.add local.set 2 local.get 1 local.set 3
+ *         local.get 3 local.set 1 local.get 1 i32.const 1 i32.add local.tee 1
+ *         local.get 0 i32.lt_s br_if 0 end local.get 2)
+ *     (func (export "store_ll") (param i32 i32) (result i32)
+ *       local.get 0 local.get 1 i32.store local.get 0 i32.load)
+ *     (func (export "count") (param i32) (local i32)
+ *       loop local.get 1 i32.const 1 i32.add local.tee 1 local.get 0 i32.ne
+ *         br_if 0 end))
+ */
+static const unsigned char fused_module[] = {
+    0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, 0x01, 0x10, 0x03, 0x60, 0x01, 0x7f, 0x01, 0x7f,
+    0x60, 0x02, 0x7f, 0x7f, 0x01, 0x7f, 0x60, 0x01, 0x7f, 0x00, 0x03, 0x08, 0x07, 0x00, 0x00, 0x00,
+    0x01, 0x00, 0x01, 0x02, 0x05, 0x03, 0x01, 0x00, 0x01, 0x07, 0x4b, 0x08, 0x03, 0x6d, 0x65, 0x6d,
+    0x02, 0x00, 0x08, 0x6c, 0x6f, 0x61, 0x64, 0x5f, 0x61, 0x6c, 0x63, 0x00, 0x00, 0x07, 0x6c, 0x6f,
+    0x61, 0x64, 0x5f, 0x61, 0x63, 0x00, 0x01, 0x08, 0x6c, 0x6f, 0x61, 0x64, 0x5f, 0x73, 0x61, 0x63,
+    0x00, 0x02, 0x08, 0x6c, 0x6f, 0x61, 0x64, 0x5f, 0x61, 0x6c, 0x6c, 0x00, 0x03, 0x03, 0x6d, 0x69,
+    0x78, 0x00, 0x04, 0x08, 0x73, 0x74, 0x6f, 0x72, 0x65, 0x5f, 0x6c, 0x6c, 0x00, 0x05, 0x05, 0x63,
+    0x6f, 0x75, 0x6e, 0x74, 0x00, 0x06, 0x0a, 0x87, 0x01, 0x07, 0x0a, 0x00, 0x20, 0x00, 0x41, 0x08,
+    0x6a, 0x28, 0x02, 0x04, 0x0b, 0x0d, 0x00, 0x20, 0x00, 0x41, 0x00, 0x72, 0x41, 0x08, 0x6a, 0x28,
+    0x02, 0x04, 0x0b, 0x10, 0x00, 0x20, 0x00, 0x41, 0x00, 0x72, 0x41, 0x02, 0x74, 0x41, 0x08, 0x6a,
+    0x28, 0x02, 0x04, 0x0b, 0x0a, 0x00, 0x20, 0x00, 0x20, 0x01, 0x6a, 0x28, 0x02, 0x04, 0x0b, 0x2d,
+    0x01, 0x03, 0x7f, 0x03, 0x40, 0x20, 0x01, 0x41, 0x03, 0x6c, 0x20, 0x01, 0x41, 0x05, 0x77, 0x73,
+    0x20, 0x02, 0x6a, 0x21, 0x02, 0x20, 0x01, 0x21, 0x03, 0x20, 0x03, 0x21, 0x01, 0x20, 0x01, 0x41,
+    0x01, 0x6a, 0x22, 0x01, 0x20, 0x00, 0x48, 0x0d, 0x00, 0x0b, 0x20, 0x02, 0x0b, 0x0e, 0x00, 0x20,
+    0x00, 0x20, 0x01, 0x36, 0x02, 0x00, 0x20, 0x00, 0x28, 0x02, 0x00, 0x0b, 0x13, 0x01, 0x01, 0x7f,
+    0x03, 0x40, 0x20, 0x01, 0x41, 0x01, 0x6a, 0x22, 0x01, 0x20, 0x00, 0x47, 0x0d, 0x00, 0x0b, 0x0b};
+static const unsigned int fused_module_len = 256;
+
+TEST(fused_forms_keep_semantics) {
+    char err[CX_WASM_ERROR_MAX];
+    cx_wasm_module *m = NULL;
+    cx_wasm_instance *in = NULL;
+    CHECK_EQ(cx_wasm_module_new(fused_module, fused_module_len, NULL, &m, err), 0);
+    CHECK_EQ(cx_wasm_instance_new(m, NULL, NULL, &in, NULL, err), 0);
+    cx_wasm_memory *mem = cx_wasm_instance_memory(in, "mem");
+    uint32_t word = 0xA1B2C3D4u;
+    CHECK_EQ(cx_wasm_memory_write(mem, 4, &word, 4), 0);
+    cx_wasm_val a[2], r;
+    cx_wasm_trap trap = CX_WASM_TRAP_NONE;
+    /* the address wraps at 32 bits before the offset is added: -8 + 8 = 0, +4 */
+    const char *loads[] = {"load_alc", "load_ac"};
+    for (int i = 0; i < 2; i++) {
+        a[0] = I32(-8);
+        CHECK_EQ(cx_wasm_call(in, cx_wasm_instance_func(in, loads[i]), a, 1, &r, 1, NULL), 0);
+        CHECK_EQ((uint32_t)r.of.i32, word);
+        a[0] = I32(65536 - 8 - 4); /* last word + offset: out of bounds by 1..4 bytes */
+        CHECK_EQ(cx_wasm_call(in, cx_wasm_instance_func(in, loads[i]), a, 1, &r, 1, &trap),
+                 CX_EPROTO);
+        CHECK_EQ(trap, CX_WASM_TRAP_MEMORY_OOB);
+        a[0] = I32(65536 - 8 - 8);
+        CHECK_EQ(cx_wasm_call(in, cx_wasm_instance_func(in, loads[i]), a, 1, &r, 1, NULL), 0);
+    }
+    /* a loop of fused arithmetic, copies, tee and compare-and-branch */
+    for (int32_t n = 1; n < 300; n += 37) {
+        uint32_t s = 0, k = 0;
+        do {
+            s += (k * 3) ^ ((k << 5) | (k >> 27));
+            k++;
+        } while ((int32_t)k < n);
+        a[0] = I32(n);
+        CHECK_EQ(cx_wasm_call(in, cx_wasm_instance_func(in, "mix"), a, 1, &r, 1, NULL), 0);
+        CHECK_EQ((uint32_t)r.of.i32, s);
+    }
+    /* indexed: (x << 2) wraps to 0, + 8, then offset 4; and local + local */
+    a[0] = I32(0x40000000 - 4); /* << 2 = -16: -16 + 8 wraps to -8: out of bounds */
+    CHECK_EQ(cx_wasm_call(in, cx_wasm_instance_func(in, "load_sac"), a, 1, &r, 1, &trap),
+             CX_EPROTO);
+    a[0] = I32(0x40000000 - 2); /* << 2 = -8, + 8 = 0, + 4 */
+    CHECK_EQ(cx_wasm_call(in, cx_wasm_instance_func(in, "load_sac"), a, 1, &r, 1, NULL), 0);
+    CHECK_EQ((uint32_t)r.of.i32, word);
+    a[0] = I32(-100), a[1] = I32(100); /* wraps to 0, + 4 */
+    CHECK_EQ(cx_wasm_call(in, cx_wasm_instance_func(in, "load_all"), a, 2, &r, 1, NULL), 0);
+    CHECK_EQ((uint32_t)r.of.i32, word);
+    a[0] = I32(65536 - 4), a[1] = I32(0);
+    CHECK_EQ(cx_wasm_call(in, cx_wasm_instance_func(in, "load_all"), a, 2, &r, 1, &trap),
+             CX_EPROTO);
+    CHECK_EQ(trap, CX_WASM_TRAP_MEMORY_OOB);
+    a[0] = I32(100), a[1] = I32(-5);
+    CHECK_EQ(cx_wasm_call(in, cx_wasm_instance_func(in, "store_ll"), a, 2, &r, 1, NULL), 0);
+    CHECK_EQ(r.of.i32, -5);
+    a[0] = I32(65533);
+    CHECK_EQ(cx_wasm_call(in, cx_wasm_instance_func(in, "store_ll"), a, 2, &r, 1, &trap),
+             CX_EPROTO);
+    CHECK_EQ(trap, CX_WASM_TRAP_MEMORY_OOB);
+    /* fuel: the loop costs one unit at its entry and one per back edge (100),
+     * as when every iteration passed a loop-header check (the entry call's
+     * unit is taken from the first, empty, budget chunk) */
+    cx_wasm_instance_set_fuel(in, 1000);
+    a[0] = I32(100);
+    CHECK_EQ(cx_wasm_call(in, cx_wasm_instance_func(in, "count"), a, 1, NULL, 0, NULL), 0);
+    CHECK_EQ(cx_wasm_instance_fuel_left(in), 1000 - 100);
+    cx_wasm_instance_set_fuel(in, 50);
+    CHECK_EQ(cx_wasm_call(in, cx_wasm_instance_func(in, "count"), a, 1, NULL, 0, &trap), CX_ELIMIT);
+    CHECK_EQ(trap, CX_WASM_TRAP_FUEL);
+    cx_wasm_instance_free(in);
+    cx_wasm_module_free(m);
+}
+
 TEST_MAIN()

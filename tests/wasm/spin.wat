@@ -1,0 +1,8 @@
+;; Test plugin for tests/unit/test_wasm_plugin.c (compiled by cmake/modules/wasm.cmake).
+;; Loops forever: fuel or the deadline must stop it.
+(module
+  (memory (export "memory") 1)
+  (func (export "cx_plugin_alloc") (param i32) (result i32) (i32.const 4096))
+  (func (export "cx_plugin_handle") (param i32 i32) (result i64)
+    (loop $l (br $l))
+    (i64.const 0)))
