@@ -6,19 +6,21 @@
 # 1. h2load, 100 connections x 10 concurrent streams, GET of a 13-byte body
 #    ("Hello, World!"), over TLS (h2 by ALPN) and over h2c (prior knowledge),
 #    DURATION seconds after a warm-up.
-# 2. New TLS connections per second with `openssl s_time`: full handshakes
-#    (-new) and resumed ones (-reuse), Cortex against nginx.
+#    Each line ends with Cortex's rate divided by that server's.
+# New TLS connections per second (full and resumed handshakes, TLS 1.3 and
+# 1.2) are measured by bench/tls/run.sh.
 #
 # Every server gets WORKERS worker threads/processes (default 1) and the
 # client one thread, so that on a 2-core machine each side has a core. The
-# certificates (ECDSA P-256) are made in a temporary directory.
-# Env: DURATION (10), WORKERS (1), STIME (8 seconds per s_time run).
+# certificate (ECDSA P-256) is made in a temporary directory; all three
+# servers get the same TLS 1.2 cipher list and groups (TLS 1.3 suites are
+# OpenSSL's defaults everywhere).
+# Env: DURATION (10), WORKERS (1).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 bin=${1:-$root/build/cortex}
 dur=${DURATION:-10}
 workers=${WORKERS:-1}
-stime=${STIME:-8}
 tmp=$(mktemp -d)
 pids=()
 cleanup() {
@@ -30,6 +32,10 @@ trap cleanup EXIT
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 wait_port() { for _ in $(seq 100); do (exec 3<>/dev/tcp/127.0.0.1/"$1") 2>/dev/null && return 0; sleep 0.05; done; echo "port $1 never opened" >&2; return 1; }
+
+# Cortex's default TLS 1.2 list (src/http/tls.c) and groups, given to all.
+ciphers="ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305"
+groups="X25519:P-256:P-384"
 
 chmod 755 "$tmp" # h2o drops to nobody after reading its keys
 cd "$tmp"
@@ -55,7 +61,9 @@ http {
     keepalive_requests 1000000;
     http2_max_concurrent_streams 100;
     ssl_protocols TLSv1.2 TLSv1.3;
-    ssl_session_cache shared:SSL:10m;
+    ssl_ciphers $ciphers;
+    ssl_prefer_server_ciphers on;
+    ssl_ecdh_curve $groups;
     ssl_session_tickets on;
     client_body_temp_path $tmp/nginx-body;
     proxy_temp_path $tmp/nginx-proxy;
@@ -86,6 +94,7 @@ listen:
   ssl:
     certificate-file: $tmp/cert.pem
     key-file: $tmp/key.pem
+    cipher-suite: $ciphers
     ocsp-update-interval: 0
 listen:
   host: 127.0.0.1
@@ -101,13 +110,18 @@ h2o -c h2o.conf >h2o.out 2>&1 & pids+=($!)
 for p in $c_tls $c_h2c $n_tls $n_h2c $o_tls $o_h2c; do wait_port "$p"; done
 
 # ---- h2load ----------------------------------------------------------------------
-h2bench() { # name url
+cortex_rps=0
+h2bench() { # name url mode
     local out
     out=$(h2load -t 1 -c 100 -m 10 -D "$dur" --warm-up-time=2 "$2" 2>&1)
-    local rps ok
+    local rps ok ratio
     rps=$(awk '/^finished in/ {for (i=1;i<=NF;i++) if ($i ~ /req\/s/) print $(i-1)}' <<<"$out")
     ok=$(awk '/^status codes:/ {print $3}' <<<"$out")
-    printf '%-8s %-5s %12s req/s   (2xx: %s)\n' "$1" "$3" "$rps" "$ok"
+    rps=${rps:-0}
+    if [[ $1 == cortex ]]; then cortex_rps=$rps; ratio="1.00"; else
+        ratio=$(awk -v a="$cortex_rps" -v b="$rps" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "-" }')
+    fi
+    printf '%-8s %-5s %12s req/s   (2xx: %s)   cortex/%s: %s\n' "$1" "$3" "$rps" "$ok" "$1" "$ratio"
 }
 
 echo "# h2load -t 1 -c 100 -m 10 -D $dur (server workers: $workers)"
@@ -123,18 +137,4 @@ for mode in tls h2c; do
     fi
 done
 
-# ---- TLS handshakes ------------------------------------------------------------------
-echo "# openssl s_time -time $stime (new TLS connections per second, one client)"
-stime_run() { # name port flag
-    local out
-    out=$(openssl s_time -connect "127.0.0.1:$2" "$3" -time "$stime" 2>&1 || true)
-    local cps
-    cps=$(awk '/connections\/user sec/ {print $0}' <<<"$out" | head -1 | awk '{print $1}')
-    local n
-    n=$(awk '/connections in .* real seconds/ {print $1/$4; exit}' <<<"$out")
-    printf '%-8s %-7s %10s conn/s (wall)   %s conn/user-sec\n' "$1" "$3" "$n" "$cps"
-}
-for flag in -new -reuse; do
-    stime_run cortex "$c_tls" "$flag"
-    stime_run nginx "$n_tls" "$flag"
-done
+echo "# TLS handshake rates: bench/tls/run.sh"

@@ -43,6 +43,8 @@ extern "C" {
 #define CX_ESTATE    (CX_E_BASE - 7) /* call not valid in the object's state */
 #define CX_EUTF8     (CX_E_BASE - 8) /* invalid UTF-8 */
 #define CX_EDEPTH    (CX_E_BASE - 9) /* nesting too deep */
+/* A TLS handshake or certificate verification failed (server or client side). */
+#define CX_ETLS (CX_E_BASE - 10)
 
 /* A static, human-readable message for any code (CX_E* or -errno). */
 const char *cx_strerror(int err);

@@ -56,7 +56,7 @@ typedef enum cx_fetch_kind {
     CX_FETCH_EINVALID,   /* bad URL or option; nothing was sent (CX_EINVAL) */
     CX_FETCH_EDNS,       /* the host name did not resolve (CX_ENOTFOUND) */
     CX_FETCH_ECONNECT,   /* no TCP connection: refused, unreachable (-ECONNREFUSED) */
-    CX_FETCH_ETLS,       /* handshake or certificate verification failed (CX_EPROTO) */
+    CX_FETCH_ETLS,       /* handshake or certificate verification failed (CX_ETLS) */
     CX_FETCH_ETIMEOUT,   /* a timeout or the coroutine's deadline (CX_ETIMEDOUT) */
     CX_FETCH_EIO,        /* the connection broke during the exchange (CX_ECONNRESET) */
     CX_FETCH_EPROTOCOL,  /* malformed or cut-short response, HTTP/2 error, too many

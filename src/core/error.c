@@ -12,6 +12,7 @@ static const char *const own_messages[] = {
     [7] = "invalid in the current state",
     [8] = "invalid UTF-8",
     [9] = "nesting too deep",
+    [10] = "TLS handshake or certificate verification failed",
 };
 
 const char *cx_strerror(int err) {

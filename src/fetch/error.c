@@ -14,7 +14,7 @@ static const struct {
     [CX_FETCH_EINVALID] = {"invalid", "invalid URL or request option", CX_EINVAL},
     [CX_FETCH_EDNS] = {"dns", "host name did not resolve", CX_ENOTFOUND},
     [CX_FETCH_ECONNECT] = {"connect", "could not connect to the server", -ECONNREFUSED},
-    [CX_FETCH_ETLS] = {"tls", "TLS handshake or certificate verification failed", CX_EPROTO},
+    [CX_FETCH_ETLS] = {"tls", "TLS handshake or certificate verification failed", CX_ETLS},
     [CX_FETCH_ETIMEOUT] = {"timeout", "timed out", CX_ETIMEDOUT},
     [CX_FETCH_EIO] = {"io", "connection broke during the exchange", CX_ECONNRESET},
     [CX_FETCH_EPROTOCOL] = {"protocol", "malformed or incomplete response", CX_EPROTO},

@@ -65,6 +65,7 @@ typedef struct h2_stream {
     cx_buf out;
     size_t outpos;
     cx_coro *waiter;
+    uint64_t stall_at; /* output queued and none sent since (loop ms); 0: moving */
 } h2_stream;
 
 typedef struct h2_conn {
@@ -83,12 +84,15 @@ typedef struct h2_conn {
     bool flush_queued;
     bool in_io; /* inside on_io: flush at its end, not deferred */
     bool goaway_sent;
+    bool stalled;      /* the peer stopped reading: GOAWAY and close at the next flush */
+    uint64_t stall_at; /* output waiting on the peer since (loop ms); 0: moving */
     /* abuse counters */
     uint64_t window_start;
     uint32_t resets, control, empty_data, continuations;
 } h2_conn;
 
 static void conn_flush(h2_conn *c);
+static void conn_write_once(h2_conn *c);
 static void conn_close(h2_conn *c);
 static void conn_maybe_free(h2_conn *c);
 static void stream_free(h2_stream *s);
@@ -132,14 +136,63 @@ static void terminate(h2_conn *c, uint32_t code) {
     c->goaway_sent = true;
 }
 
+/* Output is waiting on the peer: bytes the socket would not take, or
+ * queued stream data with the connection's send window shut. */
+static bool conn_blocked(h2_conn *c) {
+    if (c->wpos < c->wbuf.len) return true;
+    if (c->closed || nghttp2_session_get_remote_window_size(c->ng) > 0) return false;
+    for (h2_stream *s = c->streams; s; s = s->next)
+        if (!s->closed && s->submitted && s->out.len > s->outpos) return true;
+    return false;
+}
+
+/* One best-effort write of what nghttp2 has first (a GOAWAY just
+ * submitted goes before any DATA); errors are ignored, the caller closes. */
+static void conn_write_once(h2_conn *c) {
+    const uint8_t *data;
+    ssize_t n;
+    while (c->wbuf.len - c->wpos < 4096 && (n = nghttp2_session_mem_send(c->ng, &data)) > 0)
+        if (cx_buf_append(&c->wbuf, data, (size_t)n)) break;
+    if (c->wpos < c->wbuf.len)
+        (void)cx_sock_write(c->io.fd, c->tls, c->wbuf.data + c->wpos, c->wbuf.len - c->wpos);
+}
+
+/* The write timeout: the peer has not taken a byte for
+ * limits.write_timeout_ms while we had some for it. Try a GOAWAY (it goes
+ * out when the socket still takes bytes, i.e. the peer only shut its
+ * window), then close; handlers waiting on their streams wake with
+ * CX_ECLOSED and the connection is freed once they return. Runs from a
+ * flush, never inside an nghttp2 callback. */
+static void stall_close(h2_conn *c) {
+    CX_LOG(c->w->logger ? c->w->logger : cx_log_default(), CX_LOG_DEBUG,
+           "http2: the peer stopped reading; closing",
+           CX_KV_UINT("write_timeout_ms", c->w->limits->write_timeout_ms));
+    if (!c->goaway_sent)
+        nghttp2_submit_goaway(c->ng, NGHTTP2_FLAG_NONE,
+                              nghttp2_session_get_last_proc_stream_id(c->ng), NGHTTP2_NO_ERROR,
+                              NULL, 0);
+    c->goaway_sent = true;
+    /* Drop unsent bytes that would only delay the GOAWAY behind them when
+     * the socket is full anyway; a partly written frame must stay whole. */
+    if (c->wpos == 0) c->wbuf.len = 0;
+    c->stalled = false;
+    conn_write_once(c);
+    conn_close(c);
+}
+
 /* Move what nghttp2 has to send into the buffer and write it out. */
 static void conn_flush(h2_conn *c) {
+    if (c->stalled) {
+        stall_close(c);
+        return;
+    }
     for (;;) {
         while (c->wpos < c->wbuf.len) {
             ssize_t n =
                 cx_sock_write(c->io.fd, c->tls, c->wbuf.data + c->wpos, c->wbuf.len - c->wpos);
             if (n > 0) {
                 c->wpos += (size_t)n;
+                c->stall_at = 0;
                 continue;
             }
             if (n < 0 && errno == EINTR) continue;
@@ -163,11 +216,24 @@ static void conn_flush(h2_conn *c) {
         }
         if (c->wbuf.len == 0) break;
     }
-    if (c->wbuf.cap > 4 * WBUF_BATCH) cx_buf_free(&c->wbuf);
+    /* A burst grew the buffer (up to a batch and more): an idle connection
+     * gives it back. A small one stays; freeing it only fragments the heap. */
+    if (c->wbuf.cap > 4 * WBUF_BATCH || (c->nstreams == 0 && c->wbuf.cap > 4096))
+        cx_buf_free(&c->wbuf);
     if (!nghttp2_session_want_read(c->ng) && !nghttp2_session_want_write(c->ng)) conn_close(c);
 }
 
 /* ---- streams ------------------------------------------------------------------ */
+
+static uint64_t timer_period(const h2_conn *c);
+
+/* Work is in flight: make the timer look at the write timeout soon enough
+ * (it ran at the idle timeout's pace). */
+static void timer_tighten(h2_conn *c) {
+    uint64_t due = cx_loop_now(c->w->loop) + timer_period(c);
+    if (!c->closed && (!cx_timer_active(&c->timer) || c->timer.when > due))
+        cx_timer_start(c->w->loop, &c->timer, timer_period(c));
+}
 
 static h2_stream *stream_new(h2_conn *c, int32_t id) {
     h2_stream *s = calloc(1, sizeof *s);
@@ -197,6 +263,7 @@ static h2_stream *stream_new(h2_conn *c, int32_t id) {
     if (c->streams) c->streams->prev = s;
     c->streams = s;
     c->nstreams++;
+    if (c->nstreams == 1) timer_tighten(c);
     return s;
 }
 
@@ -296,6 +363,7 @@ static ssize_t data_source(nghttp2_session *ng, int32_t id, uint8_t *buf, size_t
     size_t n = avail < length ? avail : length;
     memcpy(buf, s->out.data + s->outpos, n);
     s->outpos += n;
+    if (n) s->stall_at = 0;
     if (s->outpos == s->out.len) s->out.len = s->outpos = 0;
     if (s->waiter && s->out.len - s->outpos <= STREAM_LOW) wake(s, CX_OK);
     if (s->out.len == 0 && s->out_end) {
@@ -408,6 +476,11 @@ static int queue_body(h2_stream *s, const void *data, size_t len) {
     want_flush(c);
     while (!s->closed && !c->closed && s->out.len - s->outpos > STREAM_HIGH) {
         int rc = stream_wait(s, c->w->limits->write_timeout_ms);
+        if (rc == CX_ETIMEDOUT && !c->closed && conn_blocked(c)) {
+            /* Not this stream alone: the whole connection is stuck. */
+            c->stalled = true;
+            want_flush(c);
+        }
         if (rc) return rc;
     }
     return s->closed || c->closed ? CX_ECLOSED : CX_OK;
@@ -785,11 +858,62 @@ static void on_io(cx_io *io, unsigned events) {
     conn_maybe_free(c);
 }
 
+/* The write timeout, checked on the connection's timer: a connection
+ * whose output waits on the peer past write_timeout_ms is closed; a single
+ * stream whose queued output has not moved for as long (its window shut
+ * while others flow) is reset with CANCEL. True when the connection was
+ * closed. */
+static bool check_stalls(h2_conn *c, uint64_t now, uint32_t wt) {
+    if (!wt) return false;
+    if (!conn_blocked(c)) {
+        c->stall_at = 0;
+    } else if (!c->stall_at) {
+        c->stall_at = now;
+    } else if (now - c->stall_at >= wt) {
+        c->stalled = true;
+        conn_flush(c);
+        conn_maybe_free(c);
+        return true;
+    }
+    bool reset = false;
+    for (h2_stream *s = c->streams; s; s = s->next) {
+        if (s->closed || !s->submitted || s->out.len == s->outpos) {
+            s->stall_at = 0;
+        } else if (!s->stall_at) {
+            s->stall_at = now;
+        } else if (now - s->stall_at >= wt) {
+            s->stall_at = 0;
+            nghttp2_submit_rst_stream(c->ng, NGHTTP2_FLAG_NONE, s->id, NGHTTP2_CANCEL);
+            reset = true;
+        }
+    }
+    if (reset) conn_flush(c);
+    if (c->closed) {
+        conn_maybe_free(c);
+        return true;
+    }
+    return false;
+}
+
+/* How soon the timer should look again: the idle timeout while nothing is
+ * in flight, else a quarter of the write timeout (so a stall is caught
+ * between 1 and 1.25 times the limit). */
+static uint64_t timer_period(const h2_conn *c) {
+    uint32_t idle = c->w->limits->idle_timeout_ms, wt = c->w->limits->write_timeout_ms;
+    uint64_t p = idle ? idle : 60000;
+    if (wt && (c->nstreams || c->wpos < c->wbuf.len)) {
+        uint64_t q = wt / 4 ? wt / 4 : 1;
+        if (q < p) p = q;
+    }
+    return p;
+}
+
 static void on_timer(cx_timer *t) {
     h2_conn *c = t->data;
     if (c->closed) return;
     uint32_t idle = c->w->limits->idle_timeout_ms;
     uint64_t now = cx_loop_now(c->w->loop);
+    if (check_stalls(c, now, c->w->limits->write_timeout_ms)) return;
     if (c->nstreams == 0 && idle && now - c->idle_since >= idle) {
         if (!c->goaway_sent)
             nghttp2_submit_goaway(c->ng, NGHTTP2_FLAG_NONE,
@@ -801,7 +925,7 @@ static void on_timer(cx_timer *t) {
         conn_maybe_free(c);
         return;
     }
-    cx_timer_start(c->w->loop, &c->timer, idle ? idle : 60000);
+    cx_timer_start(c->w->loop, &c->timer, timer_period(c));
 }
 
 /* Stop the socket; the struct goes once no handler refers to it. */
@@ -925,6 +1049,10 @@ static int session_new(h2_conn *c) {
         return CX_ENOMEM;
     }
     nghttp2_option_set_no_auto_window_update(opt, 1);
+    /* nghttp2 keeps up to max_concurrent_streams closed streams for the
+     * priority tree, about 220 bytes each, held by an idle connection after
+     * a burst; priorities are ignored here, so keep none. */
+    nghttp2_option_set_no_closed_streams(opt, 1);
     nghttp2_option_set_max_deflate_dynamic_table_size(opt, 4096);
     int rc = nghttp2_session_server_new2(&c->ng, cb, c, opt);
     nghttp2_option_del(opt);

@@ -26,6 +26,8 @@
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
 #include <pthread.h>
+#include <stdint.h>
+#include <sys/socket.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -72,6 +74,7 @@ struct cx_tls_server {
     uint32_t rotate_s;
     uint32_t handshake_timeout_ms;
     _Atomic uint64_t handshakes, resumed, failures;
+    BIO_METHOD *bio; /* the socket BIO below */
 };
 
 struct cx_tls_conn {
@@ -83,6 +86,8 @@ struct cx_tls_conn {
     cx_tls_identity id;
     char *id_mem; /* one allocation for the identity's strings */
 };
+
+static BIO_METHOD *bio_method_new(void);
 
 void cx_tls_options_default(cx_tls_options *o) {
     memset(o, 0, sizeof *o);
@@ -202,6 +207,11 @@ static int on_ticket(SSL *s, unsigned char name[16], unsigned char *iv, EVP_CIPH
     }
     if (mac_init(hctx, k.hmac) != 1) return -1;
     OPENSSL_cleanse(&k, sizeof k);
+    /* TLS 1.3 clients use a ticket once (RFC 8446 section 4.6.1, and
+     * OpenSSL's client does): without a fresh one after each resumption,
+     * only every other connection would resume. OpenSSL issues one only
+     * when asked to renew. */
+    if (!enc && SSL_version(s) >= TLS1_3_VERSION) rc = 2;
     return rc;
 }
 
@@ -274,6 +284,12 @@ static int ctx_setup(generation *g, cert_ctx *cc, const cx_tls_cert *c, const cx
      * ahead is never left behind a spent readiness edge. */
     SSL_CTX_set_read_ahead(ctx, 1);
     SSL_CTX_set_session_id_context(ctx, (const unsigned char *)"cortex", 6);
+    /* Resumption is by tickets, which the client keeps. OpenSSL's default
+     * server-side cache would also keep every full handshake's session (up
+     * to 20480 of them, a KiB or more each) for session-ID resumption,
+     * which only TLS 1.2 clients without ticket support need. */
+    SSL_CTX_set_session_cache_mode(ctx,
+                                   o->ticket_rotate_s ? SSL_SESS_CACHE_OFF : SSL_SESS_CACHE_SERVER);
     if (SSL_CTX_set_cipher_list(ctx, o->ciphers ? o->ciphers : DEFAULT_CIPHERS) != 1 ||
         SSL_CTX_set1_groups_list(ctx, "X25519:P-256:P-384") != 1) {
         log_ssl_error("tls: bad cipher settings", NULL);
@@ -345,6 +361,12 @@ int cx_tls_server_new(cx_tls_server **out, const cx_tls_options *o) {
     cx_tls_server *ts = calloc(1, sizeof *ts);
     if (!ts) return CX_ENOMEM;
     pthread_mutex_init(&ts->mu, NULL);
+    ts->bio = bio_method_new();
+    if (!ts->bio) {
+        pthread_mutex_destroy(&ts->mu);
+        free(ts);
+        return CX_ENOMEM;
+    }
     ts->rotate_s = o->ticket_rotate_s;
     ts->handshake_timeout_ms = o->handshake_timeout_ms;
     int rc = gen_new(ts, o, &ts->cur);
@@ -385,8 +407,56 @@ void cx_tls_server_free(cx_tls_server *ts) {
     gen_release(ts->cur);
     OPENSSL_cleanse(&ts->key, sizeof ts->key);
     OPENSSL_cleanse(&ts->prev, sizeof ts->prev);
+    BIO_meth_free(ts->bio);
     pthread_mutex_destroy(&ts->mu);
     free(ts);
+}
+
+/* ---- the socket BIO ------------------------------------------------------------ */
+
+/* OpenSSL's own socket BIO calls read(2)/write(2); these call recv/send,
+ * which skip the VFS layer and the file-position lock (the same reason as
+ * in io.h), and send with MSG_NOSIGNAL. The descriptor is the BIO's data;
+ * the connection owns it. */
+static int bio_fd(BIO *b) {
+    return (int)(intptr_t)BIO_get_data(b);
+}
+
+static int bio_read(BIO *b, char *out, int n) {
+    BIO_clear_retry_flags(b);
+    ssize_t r = recv(bio_fd(b), out, (size_t)n, 0);
+    if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) BIO_set_retry_read(b);
+    return (int)r;
+}
+
+static int bio_write(BIO *b, const char *in, int n) {
+    BIO_clear_retry_flags(b);
+    ssize_t r = send(bio_fd(b), in, (size_t)n, MSG_NOSIGNAL);
+    if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
+        BIO_set_retry_write(b);
+    return (int)r;
+}
+
+static long bio_ctrl(BIO *b, int cmd, long num, void *ptr) {
+    (void)b;
+    (void)num;
+    (void)ptr;
+    return cmd == BIO_CTRL_FLUSH ? 1 : 0; /* nothing is buffered here */
+}
+
+static int bio_create(BIO *b) {
+    BIO_set_init(b, 1);
+    return 1;
+}
+
+static BIO_METHOD *bio_method_new(void) {
+    BIO_METHOD *m = BIO_meth_new(BIO_get_new_index() | BIO_TYPE_SOURCE_SINK, "cortex socket");
+    if (!m || !BIO_meth_set_read(m, bio_read) || !BIO_meth_set_write(m, bio_write) ||
+        !BIO_meth_set_ctrl(m, bio_ctrl) || !BIO_meth_set_create(m, bio_create)) {
+        BIO_meth_free(m);
+        return NULL;
+    }
+    return m;
 }
 
 /* ---- connections ---------------------------------------------------------- */
@@ -399,18 +469,21 @@ cx_tls_conn *cx_tls_conn_new(cx_tls_server *ts, int fd) {
     atomic_fetch_add(&t->gen->refs, 1);
     pthread_mutex_unlock(&ts->mu);
     t->ssl = SSL_new(t->gen->certs[0].ctx);
-    if (!t->ssl || SSL_set_fd(t->ssl, fd) != 1) {
+    BIO *b = t->ssl ? BIO_new(ts->bio) : NULL;
+    if (!b) {
         ERR_clear_error();
         cx_tls_conn_free(t);
         return NULL;
     }
+    BIO_set_data(b, (void *)(intptr_t)fd);
+    SSL_set_bio(t->ssl, b, b); /* the SSL owns the BIO now */
     SSL_set_accept_state(t->ssl);
     return t;
 }
 
 int cx_tls_conn_handshake(cx_tls_conn *t) {
     if (t->done) return 1;
-    if (t->failed) return CX_EPROTO;
+    if (t->failed) return CX_ETLS;
     int r = SSL_do_handshake(t->ssl);
     if (r == 1) {
         t->done = true;
@@ -429,8 +502,9 @@ int cx_tls_conn_handshake(cx_tls_conn *t) {
     unsigned long err = ERR_peek_last_error();
     if (err) ERR_error_string_n(err, msg, sizeof msg);
     ERR_clear_error();
-    CX_LOG(log, CX_LOG_DEBUG, "tls handshake failed", CX_KV_STR("error", msg));
-    return CX_EPROTO;
+    CX_LOG(log, CX_LOG_DEBUG, "tls handshake failed", CX_KV_INT("code", CX_ETLS),
+           CX_KV_STR("error", msg));
+    return CX_ETLS;
 }
 
 static ssize_t io_result(cx_tls_conn *t, int r, int fail_errno) {

@@ -26,8 +26,8 @@ void cx_tls_server_free(cx_tls_server *ts);
 /* A server-side TLS session on fd (not owned) with the current context;
  * NULL on failure. */
 cx_tls_conn *cx_tls_conn_new(cx_tls_server *ts, int fd);
-/* Drive the handshake: 1 done, 0 wants more I/O, CX_EPROTO failed (logged
- * at debug and counted). */
+/* Drive the handshake: 1 done, 0 wants more I/O, CX_ETLS failed (logged
+ * at debug with OpenSSL's reason, and counted). */
 int cx_tls_conn_handshake(cx_tls_conn *t);
 /* Like read(2)/write(2): count; 0 at a clean end; -1 with errno EAGAIN
  * (wait for either readiness) or ECONNRESET/EPIPE. */

@@ -125,11 +125,19 @@ class H2:
 class S:
     main = None
     lim = None
+    slow = None
+    www = None
     dir = None
 
 
 def setup():
     S.dir = tempfile.mkdtemp(prefix="cx-h2-")
+    S.www = os.path.join(S.dir, "www")
+    os.mkdir(S.www)
+    with open(os.path.join(S.www, "big.bin"), "wb") as f:
+        f.write(os.urandom(1 << 20) * 16)
+    S.slow = cxtest.Server(name="h2-wtimeout", static=S.www, args=[
+        "--set", "limits.write_timeout=1s"]).start()
     S.main = cxtest.Server(name="h2-main", args=["--set", "limits.max_body=64MiB"]).start()
     S.lim = cxtest.Server(name="h2-lim", args=[
         "--set", "http2.max_concurrent_streams=8", "--set", "http2.max_header_list=4KiB"]).start()
@@ -141,7 +149,7 @@ def teardown():
 
 
 def before_each():
-    for srv in (S.main, S.lim):
+    for srv in (S.main, S.lim, S.slow):
         if srv and not srv.alive():
             srv.start()
 
@@ -301,6 +309,52 @@ def header_list_too_large():
     c.close()
     check_eq(got.get(1), "rst", "oversized header list: stream reset")
     check_eq(got.get(3), "headers", "the connection goes on")
+
+
+def stalled_reader(open_windows):
+    """Three streams asking for a 16 MiB file, and then not one byte read.
+    With open_windows the client announces huge windows, so the server fills
+    the socket (not writable); without, the 64 KiB default windows shut.
+    Either way the connection must end about write_timeout (1 s) later."""
+    c = H2(S.slow.port)
+    if open_windows:
+        c.send(frame(SETTINGS, 0, 0, struct.pack(">HI", 4, 0x7fffffff)) +
+               frame(WINDOW, 0, 0, struct.pack(">I", 0x7fffffff - 65535)))
+    c.s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 65536)
+    for sid in (1, 3, 5):
+        c.send(frame(HEADERS, END_HEADERS | END_STREAM, sid, hpack(req_headers(path="/big.bin"))))
+    time.sleep(3.5)  # write_timeout 1 s, checked every 250 ms; handlers give up at 1 s too
+    data, ended, goaway, eof = 0, set(), None, False
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        f = c.read_frame(3)
+        if f is None:
+            eof = True
+            break
+        if f[0] == DATA:
+            data += len(f[3])
+            if f[1] & END_STREAM:
+                ended.add(f[2])
+        elif f[0] == GOAWAY:
+            goaway = struct.unpack(">II", f[3][:8])
+    c.close()
+    check(eof, "the server closed the connection")
+    check(data < 3 * 16 * (1 << 20), "the responses were cut short (%d bytes)" % data)
+    check_eq(ended, set(), "no stream finished")
+    if not open_windows:
+        check(goaway is not None, "GOAWAY sent while the socket still took bytes")
+    rc, status, h, body, ver = curl_full(["--http2-prior-knowledge", h2url(S.slow, "/plaintext")])
+    check_eq((status, body), (200, HELLO), "server alive after a stalled reader")
+
+
+@case
+def write_timeout_window_shut():
+    stalled_reader(open_windows=False)
+
+
+@case
+def write_timeout_socket_full():
+    stalled_reader(open_windows=True)
 
 
 def attack(port, build, what, max_frames=5000):

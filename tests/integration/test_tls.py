@@ -250,6 +250,14 @@ def session_resumption():
     s = tls_connect(S.main, ctx, session=session)
     check_eq(s.version(), "TLSv1.3", "TLS 1.3")
     check(s.session_reused, "TLS 1.3 session resumed")
+    # TLS 1.3 tickets are single-use: a resumed connection must bring a
+    # fresh one, or only every other connection would resume.
+    s.sendall(b"GET /plaintext HTTP/1.1\r\nHost: localhost\r\n\r\n")
+    read_response(s)
+    session = s.session
+    s.close()
+    s = tls_connect(S.main, ctx, session=session)
+    check(s.session_reused, "the ticket from a resumed TLS 1.3 connection resumes again")
     s.close()
 
 

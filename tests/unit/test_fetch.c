@@ -845,13 +845,13 @@ static void tls_bad(env *e) {
     cx_fetch_response res;
     /* Our test CA is not in the system store. */
     cx_fetch_request req = {.url = url("CX_FETCH_NGINX", "/small.txt", u, sizeof u)};
-    CHECK_EQ(cx_fetch(e->client, &req, &res), CX_EPROTO);
+    CHECK_EQ(cx_fetch(e->client, &req, &res), CX_ETLS);
     CHECK_EQ(res.error.kind, CX_FETCH_ETLS);
     cx_fetch_response_free(&res);
     /* The certificate names localhost, not 127.0.0.1. */
     req = (cx_fetch_request){.url = url("CX_FETCH_NGINX_IP", "/small.txt", u, sizeof u),
                              .ca_file = getenv("CX_FETCH_CA")};
-    CHECK_EQ(cx_fetch(e->client, &req, &res), CX_EPROTO);
+    CHECK_EQ(cx_fetch(e->client, &req, &res), CX_ETLS);
     CHECK_EQ(res.error.kind, CX_FETCH_ETLS);
     cx_fetch_response_free(&res);
     /* Verification off (tests only). */

@@ -320,6 +320,13 @@ TEST(reload_swaps_certificates) {
     ERR_clear_error();
 }
 
+TEST(tls_error_code) {
+    /* Its own code, apart from protocol errors, with its own message. */
+    CHECK(CX_ETLS < CX_E_BASE);
+    CHECK(CX_ETLS != CX_EPROTO);
+    CHECK_STR(cx_strerror(CX_ETLS), "TLS handshake or certificate verification failed");
+}
+
 TEST(no_tls_means_no_identity) {
     cx_server *s = NULL;
     cx_server_options o;
