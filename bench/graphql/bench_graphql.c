@@ -9,31 +9,12 @@
 #include <string.h>
 #include <time.h>
 
-static const char SDL[] =
-    "type Query { hero: Character items: [Item!]! }\n"
-    "type Character { id: ID! name: String! friends: [Character] }\n"
-    "type Item { id: ID! name: String! price: Float tags: [String!]! owner: Character "
-    "count: Int }\n";
+#include "bench_data.h"
 
 static double now(void) {
     struct timespec ts;
     clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts); /* CPU time: fair on a shared machine */
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static char *make_root(size_t n) {
-    cx_buf b = {0};
-    cx_buf_puts(&b,
-                "{\"hero\":{\"id\":\"1\",\"name\":\"R2-D2\",\"friends\":[{\"id\":\"2\",\"name\":"
-                "\"Luke\"},{\"id\":\"3\",\"name\":\"Han\"}]},\"items\":[");
-    for (size_t i = 0; i < n; i++)
-        cx_buf_printf(&b,
-                      "%s{\"id\":\"%zu\",\"name\":\"item %zu\",\"price\":%zu.25,\"tags\":[\"a\","
-                      "\"b\"],\"owner\":{\"id\":\"%zu\",\"name\":\"owner %zu\"},\"count\":%zu}",
-                      i ? "," : "", i, i, i, i % 7, i % 7, i * 3);
-    cx_buf_puts(&b, "]}");
-    cx_buf_putc(&b, 0);
-    return b.data;
 }
 
 static void bench(const char *name, const cx_gql_schema *s, const cx_json *root, const char *q,

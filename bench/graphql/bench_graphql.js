@@ -4,16 +4,7 @@
 'use strict';
 const g = require(process.argv[2]);
 const secs = Number(process.argv[3] || 2);
-const schema = g.buildSchema(`
-type Query { hero: Character items: [Item!]! }
-type Character { id: ID! name: String! friends: [Character] }
-type Item { id: ID! name: String! price: Float tags: [String!]! owner: Character count: Int }
-`);
-const items = [];
-for (let i = 0; i < 1000; i++)
-  items.push({ id: String(i), name: `item ${i}`, price: i + 0.25, tags: ['a', 'b'],
-               owner: { id: String(i % 7), name: `owner ${i % 7}` }, count: i * 3 });
-const root = { hero: { id: '1', name: 'R2-D2', friends: [{ id: '2', name: 'Luke' }, { id: '3', name: 'Han' }] }, items };
+const { schema, root } = require('./bench_data.js')(g);
 function bench(name, source) {
   let n = 0, out = '';
   // CPU time (user + system) of the process: fair on a shared machine

@@ -5,6 +5,10 @@
  *   ./example_graphql --serve 8080    then: curl -d '{"query":"{ books { title } }"}' \
  *                                         -H 'content-type: application/json'
  * localhost:8080/graphql
+ *
+ * Book.author loads through a cx_gql_loader: the authors of every book of a
+ * list are fetched with one batch call (see "authors batch" in the output),
+ * the way a resolver would batch database or HTTP lookups.
  */
 #include <cortex/cortex.h>
 #include <cortex/graphql.h>
@@ -68,9 +72,37 @@ static int book_field(cx_gql_info *info, cx_gql_value *out) {
         *out = cx_gql_string(b->title, strlen(b->title));
     else if (!strcmp(f, "year"))
         *out = cx_gql_int(b->year);
-    else if (!strcmp(f, "author"))
-        *out = cx_gql_object(b->author, "Author"); /* name string */
     return 0;
+}
+
+/* The authors batch function: one call per level of a query, with every
+ * distinct author name the level asked for. A real one would run one SQL
+ * query or HTTP request here (it may wait: it runs in the request's
+ * coroutine). ud: non-NULL to print the keys. */
+static int load_authors(const char *const *keys, size_t n, cx_gql_value *values,
+                        const char **errors, cx_arena *a, void *ud) {
+    (void)a;
+    if (ud) printf("  (authors batch:");
+    for (size_t i = 0; i < n; i++) {
+        if (ud) printf(" \"%s\"", keys[i]);
+        errors[i] = "unknown author";
+        for (size_t j = 0; j < NBOOKS; j++)
+            if (!strcmp(keys[i], BOOKS[j].author)) {
+                values[i] = cx_gql_object(BOOKS[j].author, "Author"); /* name string */
+                errors[i] = NULL;
+            }
+    }
+    if (ud) printf(")\n");
+    return 0;
+}
+
+/* Book.author: ask the request's loader (the context) for the author. The
+ * first call returns CX_EAGAIN, which the resolver returns as is: the
+ * executor resolves the other books, calls load_authors once, and calls
+ * this resolver again, which then gets the value. */
+static int book_author(cx_gql_info *info, cx_gql_value *out) {
+    const book *b = cx_gql_info_parent(info)->ptr;
+    return cx_gql_loader_load(info, cx_gql_info_context(info), b->author, out);
 }
 
 static int author_name(cx_gql_info *info, cx_gql_value *out) {
@@ -115,10 +147,18 @@ static void run(const cx_gql_schema *s, const char *query) {
     cx_arena *a = cx_arena_new(0, 0);
     cx_buf out = {0};
     cx_gql_request r = {.query = query, .query_len = strlen(query), .root = cx_gql_null()};
-    if (a && cx_gql_execute(s, &r, NULL, a, &out, NULL) == 0)
-        printf("%s\n  -> %.*s\n", query, (int)out.len, out.data);
+    if (a) r.context = cx_gql_loader_new(a, load_authors, (void *)1); /* one per request */
+    if (r.context) printf("%s\n", query);
+    if (r.context && cx_gql_execute(s, &r, NULL, a, &out, NULL) == 0)
+        printf("  -> %.*s\n", (int)out.len, out.data);
     cx_buf_free(&out);
     cx_arena_free(a);
+}
+
+/* The endpoint's per-request context: a loader in the request's arena. */
+static void *http_context(cx_ctx *ctx, void *ud) {
+    (void)ud;
+    return cx_gql_loader_new(cx_ctx_arena(ctx), load_authors, NULL);
 }
 
 int main(int argc, char **argv) {
@@ -130,8 +170,9 @@ int main(int argc, char **argv) {
     }
     cx_gql_schema_set_resolver(s, "Query", "books", books, NULL);
     cx_gql_schema_set_resolver(s, "Query", "book", book_by_id, NULL);
-    const char *bf[] = {"id", "title", "year", "author"};
-    for (size_t i = 0; i < 4; i++) cx_gql_schema_set_resolver(s, "Book", bf[i], book_field, NULL);
+    const char *bf[] = {"id", "title", "year"};
+    for (size_t i = 0; i < 3; i++) cx_gql_schema_set_resolver(s, "Book", bf[i], book_field, NULL);
+    cx_gql_schema_set_resolver(s, "Book", "author", book_author, NULL);
     cx_gql_schema_set_resolver(s, "Author", "name", author_name, NULL);
     cx_gql_schema_set_resolver(s, "Author", "books", author_books, NULL);
     cx_gql_schema_set_resolver(s, "Mutation", "rate", rate, NULL);
@@ -148,6 +189,7 @@ int main(int argc, char **argv) {
         cx_router *r = NULL;
         cx_gql_http_options o = {0};
         o.ide = true;
+        o.context = http_context; /* a loader per request */
         cx_gql_http *h = cx_gql_http_new(s, &o);
         if (!h || cx_router_new(&r) || cx_gql_http_mount(h, r, "/graphql")) {
             rc = 1;

@@ -15,8 +15,8 @@
  * complete response object {"errors":[...],"data":{...}} as JSON. Everything a
  * request allocates comes from the caller's arena. Resolvers run on the
  * caller's stack (for a server: the request coroutine), so a resolver may
- * wait on I/O with the coroutine API; cx_gql_loader batches keys collected
- * during one execution "tick" into one batch call.
+ * wait on I/O with the coroutine API; cx_gql_loader batches the keys that
+ * the resolvers of one level ask for into one batch call.
  *
  * Values flow through cx_gql_value: a tagged union that can hold a JSON node
  * (from the JSON module's arena DOM), a scalar, a list of values, or an
@@ -47,12 +47,14 @@ typedef struct cx_gql_limits {
     size_t max_aliases;       /* protection: aliased fields per document; 0 = off */
     size_t max_cost;          /* protection: 1 per field, lists x first/limit arg (default
                                  10); 0 = off */
+    size_t max_batch_rounds;  /* loader dispatch rounds per request; default 256 (0 = default) */
 } cx_gql_limits;
 
 #define CX_GQL_DEFAULT_MAX_DOCUMENT_SIZE (1024u * 1024u)
 #define CX_GQL_DEFAULT_MAX_TOKENS        50000u
 #define CX_GQL_DEFAULT_MAX_PARSE_DEPTH   128u
 #define CX_GQL_DEFAULT_MAX_ERRORS        100u
+#define CX_GQL_DEFAULT_MAX_BATCH_ROUNDS  256u
 
 /* Fill *l with the defaults (protection limits off). */
 void cx_gql_limits_defaults(cx_gql_limits *l);
@@ -197,25 +199,48 @@ int cx_gql_arg_string(const cx_gql_info *info, const char *name, const char **ou
 void cx_gql_info_error(cx_gql_info *info, const char *message);
 
 /* ---- DataLoader-style batching ------------------------------------------
- * A loader collects keys and calls batch once with all distinct keys not yet
- * loaded; results are cached for the rest
- * of the request. Use: queue the keys a level will need (for example in the
- * parent list's resolver), dispatch once, then each child resolver gets its
- * value; cx_gql_loader_calls counts batch calls. The engine does not yet
- * defer resolvers to batch on its own. */
+ * A loader turns the N lookups of one level of a query into one batch call,
+ * like graphql-js with dataloader: a resolver asks for a key with
+ * cx_gql_loader_load(); when the key is not loaded yet the resolver returns
+ * CX_EAGAIN, the executor suspends that field and goes on with its siblings
+ * (and the other items of the list). When no more progress can be made, the
+ * executor calls each loader's batch function ONCE with every distinct key
+ * collected, then calls the suspended resolvers again, which now get their
+ * values. A query whose nested levels each load through a loader thus makes
+ * one batch call per level. Values and per-key errors are cached for the
+ * request (the same key is loaded once). The response is exactly the one an
+ * unbatched execution gives: data and errors in document order, null
+ * propagation unchanged.
+ *
+ * Resolvers that returned (a value or an error) are not called again: their
+ * results are remembered by response path while the request runs. Only a
+ * resolver that suspended is called again, so a resolver should call
+ * cx_gql_loader_load() before doing anything it must not repeat. The batch
+ * function runs on the caller's stack (the request's coroutine in a server)
+ * and may wait (cx_fetch, cx_sleep). Create loaders per request (for
+ * example in the HTTP endpoint's context callback) in the request arena. */
 typedef struct cx_gql_loader cx_gql_loader;
-/* Fill values[i] for keys[i] (i < n); return 0 or a negative code (all keys
- * then fail). Memory: the request arena. */
+/* Fill values[i] for keys[i] (i < n), or set errors[i] (a message in the
+ * arena or static; errors[] arrives all NULL) to fail that key alone: the
+ * message becomes the error of every field that loaded it. Return 0, or a
+ * negative code to fail every key. Memory: arena (the request's). */
 typedef int (*cx_gql_batch_fn)(const char *const *keys, size_t n, cx_gql_value *values,
-                               cx_arena *arena, void *ud);
+                               const char **errors, cx_arena *arena, void *ud);
 /* A loader living in arena a (the request's). NULL when out of memory. */
 cx_gql_loader *cx_gql_loader_new(cx_arena *a, cx_gql_batch_fn fn, void *ud);
-/* Queue key (copied); returns its slot index (>= 0) or a negative code. */
+/* In a resolver: the value of key (copied). Returns 0 with *out set;
+ * CX_EAGAIN when the key is queued for the next batch (return CX_EAGAIN from
+ * the resolver at once; it is called again after the batch); or the key's
+ * error code, with the key's message set as the resolver's error (return
+ * that code). CX_EINVAL for NULL arguments, CX_ENOMEM. */
+int cx_gql_loader_load(cx_gql_info *info, cx_gql_loader *l, const char *key, cx_gql_value *out);
+/* Outside the executor: queue key (copied); returns its slot index (>= 0) or
+ * a negative code. */
 int cx_gql_loader_queue(cx_gql_loader *l, const char *key);
 /* Run the batch function for every queued, not yet loaded key (one call). */
 int cx_gql_loader_dispatch(cx_gql_loader *l);
 /* The value of a key once dispatched: 0, or CX_ENOENT if never queued,
- * CX_EAGAIN if not dispatched yet, or the batch error. */
+ * CX_EAGAIN if not dispatched yet, or the key's error code. */
 int cx_gql_loader_get(cx_gql_loader *l, const char *key, cx_gql_value *out);
 /* Number of batch calls made so far (for tests and metrics). */
 size_t cx_gql_loader_calls(const cx_gql_loader *l);

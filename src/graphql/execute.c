@@ -5,7 +5,18 @@
  * nullable position remembers where its value began, and when a non-null
  * error bubbles up to it the buffer is cut back there and "null" written.
  * Errors travel up as a "pending" error that is located (path + field nodes)
- * at the first position that catches it, exactly like locatedError(). */
+ * at the first position that catches it, exactly like locatedError().
+ *
+ * Batching (cx_gql_loader): a resolver whose key is not loaded yet suspends.
+ * The executor writes a placeholder and goes on with every other field, so a
+ * whole level's keys are queued; when the pass ends with suspended fields,
+ * each loader with queued keys gets one batch call and the pass runs again.
+ * Resolver results (values and errors) are remembered by response path, so
+ * the next pass only calls the suspended resolvers again and descends one
+ * level further: N loading levels take N batch calls and N + 1 passes. The
+ * last pass has no suspension and its output is the response, byte for byte
+ * the one an unbatched execution writes. Mutation root fields run serially:
+ * each one is driven to completion before the next one starts. */
 #include "gql_int.h"
 #include <math.h>
 #include <stdio.h>
@@ -18,6 +29,26 @@ typedef struct xpath {
     int64_t idx;
 } xpath;
 
+/* Hash of a whole response path (for the resolver memo; computed only for
+ * fields with a resolver). Keys are the document's strings, so their
+ * addresses are stable for the request. */
+static uint64_t path_hash(const xpath *p) {
+    uint64_t h = 1469598103934665603ull;
+    for (; p; p = p->prev)
+        h = (h ^ (p->key ? (uint64_t)(uintptr_t)p->key : (uint64_t)p->idx * 2 + 1)) *
+            1099511628211ull;
+    return h ^ (h >> 29);
+}
+
+/* A remembered resolver result (see "Batching" above). */
+typedef struct memo {
+    uint64_t hash;
+    const xpath *path; /* copied into the arena */
+    int rc;
+    const char *errmsg;
+    cx_gql_value v;
+} memo;
+
 typedef struct X {
     const cx_gql_schema *s;
     cx_arena *a;
@@ -28,6 +59,16 @@ typedef struct X {
     cx_buf out;        /* data */
     gq_error *pending; /* error bubbling up (not yet recorded) */
     bool pending_located;
+    /* batching */
+    cx_gql_loader **loaders; /* loaders with queued keys */
+    size_t nloaders, caploaders;
+    size_t suspended; /* fields suspended in this pass */
+    bool last_round;  /* max_batch_rounds reached: suspending is an error */
+    size_t rounds, max_rounds;
+    memo *memo; /* open addressing, capmemo a power of two */
+    size_t nmemo, capmemo;
+    struct plan **plans; /* selection plans: hash chains, capplans a power of two */
+    size_t nplans, capplans;
 } X;
 
 struct cx_gql_info {
@@ -39,7 +80,86 @@ struct cx_gql_info {
     gq_val *argv;
     uint32_t nargs;
     const char *errmsg;
+    bool suspended; /* a cx_gql_loader_load() queued its key */
 };
+
+/* ---- batching: suspension and the resolver memo ------------------------------------- */
+
+int gq_exec_suspend_on(cx_gql_info *info, cx_gql_loader *l) {
+    X *x = info->x;
+    info->suspended = true;
+    if (!l) return 0;
+    if (x->nloaders == x->caploaders) {
+        size_t c = x->caploaders ? x->caploaders * 2 : 4;
+        cx_gql_loader **v = cx_arena_alloc(x->a, c * sizeof *v);
+        if (!v) return CX_ENOMEM;
+        if (x->nloaders) memcpy(v, x->loaders, x->nloaders * sizeof *v);
+        x->loaders = v;
+        x->caploaders = c;
+    }
+    x->loaders[x->nloaders++] = l;
+    return 0;
+}
+
+static bool path_eq(const xpath *a, const xpath *b) {
+    for (; a && b; a = a->prev, b = b->prev) {
+        if (a->idx != b->idx || !a->key != !b->key) return false;
+        if (a->key && a->key != b->key && strcmp(a->key, b->key)) return false;
+    }
+    return !a && !b;
+}
+
+static memo *memo_find(X *x, const xpath *p, uint64_t h) {
+    if (!x->nmemo) return NULL;
+    for (size_t i = h & (x->capmemo - 1);; i = (i + 1) & (x->capmemo - 1)) {
+        memo *m = &x->memo[i];
+        if (!m->path) return NULL;
+        if (m->hash == h && path_eq(m->path, p)) return m;
+    }
+}
+
+static const xpath *path_copy(X *x, const xpath *p) {
+    if (!p) return NULL;
+    xpath *c = cx_arena_alloc(x->a, sizeof *c);
+    if (!c) return NULL;
+    *c = *p;
+    c->prev = NULL;
+    if (p->prev && !(c->prev = path_copy(x, p->prev))) return NULL;
+    return c;
+}
+
+/* Remember a resolver's result; failure to remember only costs a new call. */
+static void memo_put(X *x, const xpath *p, uint64_t h, int rc, const char *errmsg,
+                     const cx_gql_value *v) {
+    if (2 * (x->nmemo + 1) > x->capmemo) {
+        size_t c = x->capmemo ? x->capmemo * 2 : 64;
+        memo *t = cx_arena_calloc(x->a, c * sizeof *t);
+        if (!t) return;
+        for (size_t k = 0; k < x->capmemo; k++)
+            if (x->memo[k].path) {
+                size_t i = x->memo[k].hash & (c - 1);
+                while (t[i].path) i = (i + 1) & (c - 1);
+                t[i] = x->memo[k];
+            }
+        x->memo = t;
+        x->capmemo = c;
+    }
+    const xpath *cp = path_copy(x, p);
+    if (!cp) return;
+    size_t i = h & (x->capmemo - 1);
+    while (x->memo[i].path) i = (i + 1) & (x->capmemo - 1);
+    x->memo[i] = (memo){h, cp, rc, errmsg, *v};
+    x->nmemo++;
+}
+
+/* Dispatch every loader with queued keys (one batch call each). */
+static void dispatch_loaders(X *x) {
+    size_t n = x->nloaders;
+    cx_gql_loader **v = x->loaders;
+    x->nloaders = x->caploaders = 0;
+    x->loaders = NULL;
+    for (size_t i = 0; i < n; i++) cx_gql_loader_dispatch(v[i]); /* errors land in the keys */
+}
 
 /* ---- errors ------------------------------------------------------------------ */
 
@@ -113,6 +233,25 @@ static void throw_msg(X *x, const char *msg) {
 }
 
 /* ---- output helpers ------------------------------------------------------------- */
+
+/* One byte: the common case without a call (responses are written a byte
+ * at a time between values). */
+static inline void out_c(cx_buf *b, char c) {
+    if (b->len < b->cap)
+        b->data[b->len++] = c;
+    else
+        cx_buf_putc(b, c);
+}
+
+static void put_i64(cx_buf *b, long long v) {
+    char tmp[24];
+    size_t i = sizeof tmp;
+    unsigned long long u = v < 0 ? 0ull - (unsigned long long)v : (unsigned long long)v;
+    do tmp[--i] = (char)('0' + u % 10);
+    while (u /= 10);
+    if (v < 0) tmp[--i] = '-';
+    cx_buf_append(b, tmp + i, sizeof tmp - i);
+}
 
 static void put_str(cx_buf *b, const char *s, size_t n) {
     static const char hex[] = "0123456789abcdef";
@@ -311,15 +450,16 @@ static jkind js_kind(const cx_gql_value *v, bool *b, double *d, const char **s, 
     return J_NONE;
 }
 
-/* Serialize a leaf value into x->out; false with a pending error. */
-static bool serialize_leaf(X *x, const gq_type *t, const cx_gql_value *v) {
+/* Serialize a leaf value into x->out; false with a pending error. k, b, d,
+ * str, n: v as js_kind() saw it (the caller already asked). */
+static bool serialize_leaf(X *x, const gq_type *t, const cx_gql_value *v, jkind k, bool b, double d,
+                           const char *str, size_t n) {
     const cx_gql_schema *s = x->s;
-    bool b = false;
-    double d = 0;
-    const char *str = NULL;
-    size_t n = 0;
-    jkind k = js_kind(v, &b, &d, &str, &n);
     cx_buf *o = &x->out;
+    if (t == s->t_string && k == J_STR) { /* the most common leaf first */
+        put_str(o, str, n);
+        return true;
+    }
     if (t->ref.kind == GK_ENUM) {
         if (k == J_STR)
             for (uint32_t i = 0; i < t->nvalues; i++)
@@ -356,7 +496,7 @@ static bool serialize_leaf(X *x, const gq_type *t, const cx_gql_value *v) {
                                        inspect_value(x, v)));
                 return false;
             }
-            cx_buf_printf(o, "%lld", (long long)num);
+            put_i64(o, (long long)num);
             return true;
         }
         if (!ok || !isfinite(num)) {
@@ -434,7 +574,7 @@ static bool serialize_leaf(X *x, const gq_type *t, const cx_gql_value *v) {
         cx_buf_puts(o, ser.b ? "true" : "false");
         return true;
     case CX_GQL_INT:
-        cx_buf_printf(o, "%lld", (long long)ser.i);
+        put_i64(o, (long long)ser.i);
         return true;
     case CX_GQL_FLOAT:
         if (isfinite(ser.f))
@@ -655,7 +795,107 @@ int gq_intro_resolve(const cx_gql_schema *s, cx_arena *a, const gq_type *pt, con
 
 /* ---- completion ---------------------------------------------------------------------- */
 
-static bool execute_fields(X *x, const gq_type *t, const cx_gql_value *src, const fset *fs,
+static const gq_field *field_def(X *x, const gq_type *pt, const char *name) {
+    if (name[0] == '_' && name[1] == '_') {
+        if (!strcmp(name, "__schema") && pt == x->s->query) return &x->s->f_schema;
+        if (!strcmp(name, "__type") && pt == x->s->query) return &x->s->f_type;
+        if (!strcmp(name, "__typename")) return &x->s->f_typename;
+    }
+    return gq_type_field(pt, name);
+}
+
+/* A selection set's plan: the fields collected for (object type, field
+ * nodes), each group's definition and its JSON key prefix. Built once per
+ * request (a 1,000-item list collects its items' fields once, like
+ * graphql-js's memoised collectSubfields) and kept until the request ends. */
+typedef struct plan {
+    const gq_type *t;
+    const gq_node *const *nodes;
+    uint32_t nn;
+    fset fs;
+    const gq_field **defs; /* per group; NULL: no such field, skipped */
+    const char **keys;     /* per group: "\"key\":" */
+    uint32_t *keylens;
+    struct plan *next;
+} plan;
+
+static size_t plan_slot(const gq_type *t, const gq_node *const *nodes, size_t cap) {
+    uint64_t h = ((uint64_t)(uintptr_t)t * 31 + (uint64_t)(uintptr_t)nodes) * 0x9e3779b97f4a7c15ull;
+    return (size_t)(h >> 32) & (cap - 1);
+}
+
+static bool plan_finish(X *x, plan *p) {
+    uint32_t n = p->fs.n ? p->fs.n : 1;
+    p->defs = cx_arena_alloc(x->a, n * sizeof *p->defs);
+    p->keys = cx_arena_alloc(x->a, n * sizeof *p->keys);
+    p->keylens = cx_arena_alloc(x->a, n * sizeof *p->keylens);
+    if (!p->defs || !p->keys || !p->keylens) return false;
+    cx_buf kb = {0};
+    for (uint32_t i = 0; i < p->fs.n; i++) {
+        const fgroup *g = &p->fs.g[i];
+        p->defs[i] = field_def(x, p->t, g->nodes[0]->name);
+        kb.len = 0;
+        put_str(&kb, g->key, strlen(g->key));
+        cx_buf_putc(&kb, ':');
+        p->keys[i] = kb.data ? cx_arena_strndup(x->a, kb.data, kb.len) : NULL;
+        p->keylens[i] = (uint32_t)kb.len;
+        if (!p->keys[i]) {
+            cx_buf_free(&kb);
+            return false;
+        }
+    }
+    cx_buf_free(&kb);
+    return true;
+}
+
+/* The plan of the sub-selections of nodes on object type t (NULL: out of
+ * memory). */
+static const plan *get_plan(X *x, const gq_type *t, const gq_node *const *nodes, uint32_t nn) {
+    if (x->capplans) {
+        for (plan *p = x->plans[plan_slot(t, nodes, x->capplans)]; p; p = p->next)
+            if (p->t == t && p->nodes == nodes && p->nn == nn) return p;
+    }
+    if (x->nplans >= x->capplans) {
+        size_t c = x->capplans ? x->capplans * 4 : 16;
+        plan **v = cx_arena_calloc(x->a, c * sizeof *v);
+        if (!v) return NULL;
+        for (size_t i = 0; i < x->capplans; i++)
+            for (plan *p = x->plans[i], *nx; p; p = nx) {
+                nx = p->next;
+                size_t k = plan_slot(p->t, p->nodes, c);
+                p->next = v[k];
+                v[k] = p;
+            }
+        x->plans = v;
+        x->capplans = c;
+    }
+    plan *p = cx_arena_calloc(x->a, sizeof *p);
+    if (!p) return NULL;
+    p->t = t;
+    p->nodes = nodes;
+    p->nn = nn;
+    size_t k = plan_slot(t, nodes, x->capplans);
+    p->next = x->plans[k];
+    x->plans[k] = p; /* linked first so that plans_free releases it on failure */
+    x->nplans++;
+    bool ok = true;
+    for (uint32_t i = 0; i < nn && ok; i++)
+        if (nodes[i]->has_sel) ok = collect(x, t, &nodes[i]->sel, &p->fs);
+    if (!ok || !plan_finish(x, p)) {
+        p->t = NULL; /* never found again */
+        return NULL;
+    }
+    return p;
+}
+
+static void plans_free(X *x) {
+    for (size_t i = 0; i < x->capplans; i++)
+        for (plan *p = x->plans[i]; p; p = p->next) fs_free(&p->fs);
+    x->plans = NULL;
+    x->capplans = x->nplans = 0;
+}
+
+static bool execute_fields(X *x, const gq_type *t, const cx_gql_value *src, const plan *p,
                            const xpath *path);
 
 static bool complete(X *x, const gq_tref *rt, const gq_node *const *nodes, uint32_t nn,
@@ -674,18 +914,12 @@ static const char *type_of_value(X *x, const gq_type *abs, const cx_gql_value *v
 
 static bool complete_object(X *x, const gq_type *ot, const gq_node *const *nodes, uint32_t nn,
                             const xpath *path, const cx_gql_value *v) {
-    fset fs = {0};
-    bool ok = true;
-    for (uint32_t i = 0; i < nn && ok; i++)
-        if (nodes[i]->has_sel) ok = collect(x, ot, &nodes[i]->sel, &fs);
-    if (!ok) {
-        fs_free(&fs);
+    const plan *p = get_plan(x, ot, nodes, nn);
+    if (!p) {
         throw_msg(x, "out of memory");
         return false;
     }
-    ok = execute_fields(x, ot, v, &fs, path);
-    fs_free(&fs);
-    return ok;
+    return execute_fields(x, ot, v, p, path);
 }
 
 static bool complete(X *x, const gq_tref *rt, const gq_node *const *nodes, uint32_t nn,
@@ -702,10 +936,10 @@ static bool complete(X *x, const gq_tref *rt, const gq_node *const *nodes, uint3
         }
         return true;
     }
-    bool b;
-    double d;
-    const char *s;
-    size_t n;
+    bool b = false;
+    double d = 0;
+    const char *s = NULL;
+    size_t n = 0;
     jkind k = js_kind(v, &b, &d, &s, &n);
     if (k == J_NONE || k == J_NULL) {
         cx_buf_puts(&x->out, "null");
@@ -719,9 +953,9 @@ static bool complete(X *x, const gq_tref *rt, const gq_node *const *nodes, uint3
             return false;
         }
         size_t cnt = v->kind == CX_GQL_LIST ? v->n : cx_json_len(v->json);
-        cx_buf_putc(&x->out, '[');
+        out_c(&x->out, '[');
         for (size_t i = 0; i < cnt; i++) {
-            if (i) cx_buf_putc(&x->out, ',');
+            if (i) out_c(&x->out, ',');
             cx_gql_value item;
             if (v->kind == CX_GQL_LIST)
                 item = v->items[i];
@@ -737,11 +971,11 @@ static bool complete(X *x, const gq_tref *rt, const gq_node *const *nodes, uint3
                 cx_buf_puts(&x->out, "null");
             }
         }
-        cx_buf_putc(&x->out, ']');
+        out_c(&x->out, ']');
         return true;
     }
     const gq_type *t = (const gq_type *)rt;
-    if (gq_is_leaf(t)) return serialize_leaf(x, t, v);
+    if (gq_is_leaf(t)) return serialize_leaf(x, t, v, k, b, d, s, n);
     if (gq_is_abstract(t)) {
         const char *tn = type_of_value(x, t, v);
         if (!tn) {
@@ -777,15 +1011,6 @@ static bool complete(X *x, const gq_tref *rt, const gq_node *const *nodes, uint3
     return complete_object(x, t, nodes, nn, path, v);
 }
 
-static const gq_field *field_def(X *x, const gq_type *pt, const char *name) {
-    if (name[0] == '_' && name[1] == '_') {
-        if (!strcmp(name, "__schema") && pt == x->s->query) return &x->s->f_schema;
-        if (!strcmp(name, "__type") && pt == x->s->query) return &x->s->f_type;
-        if (!strcmp(name, "__typename")) return &x->s->f_typename;
-    }
-    return gq_type_field(pt, name);
-}
-
 /* Execute one field into x->out (the key is already written). Returns false
  * when a non-null error must bubble further up. */
 static bool execute_field(X *x, const gq_type *pt, const cx_gql_value *src, const fgroup *g,
@@ -800,7 +1025,29 @@ static bool execute_field(X *x, const gq_type *pt, const cx_gql_value *src, cons
     } else if (!arg_values(x, f, fn, &info)) {
         ok = false;
     } else if (f->resolve) {
-        int rc = f->resolve(&info, &v);
+        uint64_t ph = path_hash(path);
+        const memo *m = memo_find(x, path, ph);
+        int rc;
+        if (m) {
+            rc = m->rc;
+            v = m->v;
+            info.errmsg = m->errmsg;
+        } else {
+            rc = f->resolve(&info, &v);
+            if (rc == CX_EAGAIN && info.suspended) {
+                if (!x->last_round) {
+                    /* placeholder: this pass's output is thrown away */
+                    x->suspended++;
+                    x->out.len = mark;
+                    cx_buf_puts(&x->out, "null");
+                    return true;
+                }
+                info.errmsg =
+                    gq_printf(x->a, "Batch load rounds limit (%zu) reached.", x->max_rounds);
+            } else {
+                memo_put(x, path, ph, rc, info.errmsg, &v);
+            }
+        }
         if (rc) {
             throw_msg(x, info.errmsg ? info.errmsg : cx_strerror(rc));
             ok = false;
@@ -826,22 +1073,71 @@ static bool execute_field(X *x, const gq_type *pt, const cx_gql_value *src, cons
     return true;
 }
 
-static bool execute_fields(X *x, const gq_type *t, const cx_gql_value *src, const fset *fs,
+/* Start group i of plan p: its separator and key. NULL (nothing written)
+ * when the type has no such field (a skipped group). */
+static const gq_field *begin_field(X *x, const plan *p, uint32_t i, bool *first) {
+    const gq_field *f = p->defs[i];
+    if (!f) return NULL;
+    if (!*first) out_c(&x->out, ',');
+    *first = false;
+    cx_buf_append(&x->out, p->keys[i], p->keylens[i]);
+    return f;
+}
+
+static bool execute_fields(X *x, const gq_type *t, const cx_gql_value *src, const plan *p,
                            const xpath *path) {
-    cx_buf_putc(&x->out, '{');
+    out_c(&x->out, '{');
     bool first = true;
-    for (uint32_t i = 0; i < fs->n; i++) {
-        const fgroup *g = &fs->g[i];
-        const gq_field *f = field_def(x, t, g->nodes[0]->name);
+    for (uint32_t i = 0; i < p->fs.n; i++) {
+        const gq_field *f = begin_field(x, p, i, &first);
         if (!f) continue;
-        if (!first) cx_buf_putc(&x->out, ',');
-        first = false;
-        put_str(&x->out, g->key, strlen(g->key));
-        cx_buf_putc(&x->out, ':');
-        xpath fp = {path, g->key, 0};
-        if (!execute_field(x, t, src, g, &fp, f)) return false;
+        xpath fp = {path, p->fs.g[i].key, 0};
+        if (!execute_field(x, t, src, &p->fs.g[i], &fp, f)) return false;
     }
-    cx_buf_putc(&x->out, '}');
+    out_c(&x->out, '}');
+    return true;
+}
+
+/* One unit of work run in passes until nothing is suspended (see
+ * "Batching"): the output and errors of a suspended pass are dropped. */
+static bool next_pass(X *x, size_t mark, uint32_t nerrs) {
+    if (!x->suspended) return false;
+    if (x->rounds++ >= x->max_rounds)
+        x->last_round = true;
+    else
+        dispatch_loaders(x);
+    x->out.len = mark;
+    x->errs.n = nerrs;
+    x->pending = NULL;
+    x->pending_located = false;
+    x->suspended = 0;
+    return true;
+}
+
+/* The operation's root fields: together for queries (so a level's keys of
+ * every root field share a batch), one after the other for mutations. */
+static bool execute_root(X *x, const gq_type *t, const cx_gql_value *src, const plan *p,
+                         bool serial) {
+    bool ok;
+    if (!serial) {
+        do ok = execute_fields(x, t, src, p, NULL);
+        while (next_pass(x, 0, 0));
+        return ok;
+    }
+    out_c(&x->out, '{');
+    bool first = true;
+    for (uint32_t i = 0; i < p->fs.n; i++) {
+        const gq_field *f = begin_field(x, p, i, &first);
+        if (!f) continue;
+        const fgroup *g = &p->fs.g[i];
+        xpath fp = {NULL, g->key, 0};
+        size_t mark = x->out.len;
+        uint32_t nerrs = x->errs.n;
+        do ok = execute_field(x, t, src, g, &fp, f);
+        while (next_pass(x, mark, nerrs));
+        if (!ok) return false;
+    }
+    out_c(&x->out, '}');
     return true;
 }
 
@@ -1030,8 +1326,9 @@ static bool coerce_variables(X *x, const gq_node *op, const cx_json *inputs) {
 }
 
 int gq_execute_doc(const cx_gql_schema *s, const gq_node *doc, const cx_gql_request *req,
-                   cx_arena *a, cx_buf *out, cx_gql_outcome *outcome) {
+                   size_t max_batch_rounds, cx_arena *a, cx_buf *out, cx_gql_outcome *outcome) {
     X x = {0};
+    x.max_rounds = max_batch_rounds ? max_batch_rounds : CX_GQL_DEFAULT_MAX_BATCH_ROUNDS;
     x.s = s;
     x.a = a;
     x.errs.arena = a;
@@ -1086,14 +1383,16 @@ int gq_execute_doc(const cx_gql_schema *s, const gq_node *doc, const cx_gql_requ
         cx_buf_puts(out, ",\"data\":null}");
         return 0;
     }
-    fset fs = {0};
-    if (!collect(&x, root, &op->sel, &fs)) {
-        fs_free(&fs);
+    const gq_node *opn[1] = {op};
+    const plan *rp = get_plan(&x, root, opn, 1);
+    if (!rp) {
+        plans_free(&x);
         cx_buf_free(&x.out);
         return CX_ENOMEM;
     }
-    bool ok = execute_fields(&x, root, &req->root, &fs, NULL);
-    fs_free(&fs);
+    bool ok = execute_root(&x, root, &req->root, rp, op->flags == GQ_MUTATION);
+    plans_free(&x);
+    for (size_t i = 0; i < x.nloaders; i++) gq_loader_release(x.loaders[i]);
     if (!ok) {
         record_pending(&x);
         x.out.len = 0;
@@ -1150,5 +1449,5 @@ int cx_gql_execute(const cx_gql_schema *s, const cx_gql_request *req, const cx_g
                            : CX_GQL_REQUEST_ERROR;
         return 0;
     }
-    return gq_execute_doc(s, doc, req, a, out, outcome);
+    return gq_execute_doc(s, doc, req, lim->max_batch_rounds, a, out, outcome);
 }

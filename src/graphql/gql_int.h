@@ -224,6 +224,8 @@ struct gq_type {
     gq_enumval *values;
     uint32_t nvalues;
     bool one_of, builtin;
+    int32_t cycle_at; /* schema validation: input-object cycle search (-1: off path) */
+    bool cycle_seen;
     gq_node *ast;
     const cx_gql_scalar *scalar; /* custom scalar callbacks, or NULL */
     cx_gql_type_resolver resolve_type;
@@ -425,6 +427,16 @@ void gq_protect(const cx_gql_schema *s, cx_arena *a, const gq_node *doc, const c
 
 /* Execute an already parsed and validated document. */
 int gq_execute_doc(const cx_gql_schema *s, const gq_node *doc, const cx_gql_request *req,
-                   cx_arena *a, cx_buf *out, cx_gql_outcome *outcome);
+                   size_t max_batch_rounds, cx_arena *a, cx_buf *out, cx_gql_outcome *outcome);
+
+/* Called by cx_gql_loader_load() when key of l is not loaded: the field of
+ * info suspends, and l (when not NULL: not yet registered) is dispatched
+ * when the executor can make no more progress. 0 or CX_ENOMEM. */
+int gq_exec_suspend_on(cx_gql_info *info, cx_gql_loader *l);
+/* Forget that l was handed to an execution that ended without dispatching
+ * it (the round limit), so that a later execution takes it again. */
+void gq_loader_release(cx_gql_loader *l);
+/* Dispatch (from the executor). */
+int cx_gql_loader_dispatch(cx_gql_loader *l);
 
 #endif

@@ -40,6 +40,7 @@ void cx_gql_limits_defaults(cx_gql_limits *l) {
     l->max_tokens = CX_GQL_DEFAULT_MAX_TOKENS;
     l->max_parse_depth = CX_GQL_DEFAULT_MAX_PARSE_DEPTH;
     l->max_errors = CX_GQL_DEFAULT_MAX_ERRORS;
+    l->max_batch_rounds = CX_GQL_DEFAULT_MAX_BATCH_ROUNDS;
 }
 
 char *gq_printf(cx_arena *a, const char *fmt, ...) {
@@ -202,6 +203,8 @@ typedef struct B {
     cx_arena *a;
     cx_buf *errors;
     int nerr;
+    int nsoft;      /* of nerr: problems graphql-js finds in validateSchema, which
+                       does not stop the other validateSchema checks */
     gq_type **defs; /* all types by definition order: builtins first */
     uint32_t ndefs;
     gq_node **tnodes;
@@ -217,6 +220,10 @@ static void berr(B *b, const char *fmt, ...) {
     va_end(ap);
     cx_buf_putc(b->errors, '\n');
 }
+
+/* A validateSchema problem found while building: reported like berr, but
+ * the remaining validateSchema checks still run. */
+#define bsoft(b, ...) (berr(b, __VA_ARGS__), (b)->nsoft++)
 
 static gq_type *find_def(B *b, const char *name) {
     for (uint32_t i = 0; i < b->ndefs; i++)
@@ -261,7 +268,9 @@ static const char *deprecation(const gq_list *dirs) {
     return dir_string_arg(dirs, "deprecated", "reason", "No longer supported", &p);
 }
 
-static bool build_ivdefs(B *b, const gq_list *l, gq_ivdef **out, uint32_t *n) {
+/* Arguments (owner: "Type.field" or "@directive", for the uniqueness
+ * message) or input fields (owner NULL: add_ifields checks those). */
+static bool build_ivdefs(B *b, const gq_list *l, const char *owner, gq_ivdef **out, uint32_t *n) {
     *n = l->n;
     *out = l->n ? cx_arena_calloc(b->a, l->n * sizeof **out) : NULL;
     if (l->n && !*out) return false;
@@ -274,9 +283,9 @@ static bool build_ivdefs(B *b, const gq_list *l, gq_ivdef **out, uint32_t *n) {
         iv->default_ast = d->val;
         iv->deprecation = deprecation(&d->dirs);
         iv->ast = d;
-        if (iv->type && !gq_is_input_type(iv->type))
-            berr(b, "The type of %s must be Input Type but got: %s.", d->name,
-                 gq_tref_str(b->a, iv->type));
+        for (uint32_t j = 0; j < i && owner; j++)
+            if (!strcmp((*out)[j].name, d->name))
+                berr(b, "Argument \"%s(%s:)\" can only be defined once.", owner, d->name);
     }
     return true;
 }
@@ -300,9 +309,11 @@ static bool add_fields(B *b, gq_type *t, const gq_node *n) {
         x->deprecation = deprecation(&d->dirs);
         x->owner = t;
         if (x->type && !gq_is_output_type(x->type))
-            berr(b, "The type of %s.%s must be Output Type but got: %s.", t->name, d->name,
-                 gq_tref_str(b->a, x->type));
-        if (!build_ivdefs(b, &d->args, &x->args, &x->nargs)) return false;
+            bsoft(b, "The type of %s.%s must be Output Type but got: %s.", t->name, d->name,
+                  gq_tref_str(b->a, x->type));
+        if (!build_ivdefs(b, &d->args, gq_printf(b->a, "%s.%s", t->name, d->name), &x->args,
+                          &x->nargs))
+            return false;
     }
     t->fields = f;
     t->nfields = total;
@@ -310,7 +321,7 @@ static bool add_fields(B *b, gq_type *t, const gq_node *n) {
 }
 
 static bool add_list(B *b, gq_type ***arr, uint32_t *n, const gq_list *names, int want,
-                     const char *what, const gq_type *owner) {
+                     const gq_type *owner) {
     if (!names->n) return true;
     gq_type **v = cx_arena_calloc(b->a, (*n + names->n) * sizeof *v);
     if (!v) return false;
@@ -321,15 +332,23 @@ static bool add_list(B *b, gq_type ***arr, uint32_t *n, const gq_list *names, in
             berr(b, "Unknown type \"%s\".", names->v[i]->name);
             continue;
         }
+        bool un = want == GK_OBJECT;
         if (t->ref.kind != want) {
-            berr(b, "Type %s must only %s %s types, it cannot %s %s.", owner->name, what,
-                 want == GK_INTERFACE ? "Interface" : "Object", what, t->name);
+            if (un)
+                bsoft(b, "Union type %s can only include Object types, it cannot include %s.",
+                      owner->name, t->name);
+            else
+                bsoft(b, "Type %s must only implement Interface types, it cannot implement %s.",
+                      owner->name, t->name);
             continue;
         }
         bool dup = false;
         for (uint32_t j = 0; j < *n; j++) dup |= v[j] == t;
         if (dup) {
-            berr(b, "Type %s can only %s %s once.", owner->name, what, t->name);
+            if (un)
+                bsoft(b, "Union type %s can only include type %s once.", owner->name, t->name);
+            else
+                bsoft(b, "Type %s can only implement %s once.", owner->name, t->name);
             continue;
         }
         v[(*n)++] = t;
@@ -346,6 +365,9 @@ static bool add_values(B *b, gq_type *t, const gq_node *n) {
     for (uint32_t i = 0; i < n->sel.n; i++) {
         gq_node *d = n->sel.v[i];
         gq_enumval *x = &v[t->nvalues + i];
+        for (uint32_t j = 0; j < t->nvalues + i; j++)
+            if (!strcmp(v[j].name, d->name))
+                berr(b, "Enum value \"%s.%s\" can only be defined once.", t->name, d->name);
         x->name = d->name;
         x->desc = d->desc;
         x->deprecation = deprecation(&d->dirs);
@@ -359,7 +381,12 @@ static bool add_ifields(B *b, gq_type *t, const gq_node *n) {
     if (!n->sel.n) return true;
     gq_ivdef *extra;
     uint32_t ne;
-    if (!build_ivdefs(b, &n->sel, &extra, &ne)) return false;
+    if (!build_ivdefs(b, &n->sel, NULL, &extra, &ne)) return false;
+    for (uint32_t i = 0; i < ne; i++)
+        for (uint32_t j = 0; j < t->nifields + i; j++)
+            if (!strcmp(j < t->nifields ? t->ifields[j].name : extra[j - t->nifields].name,
+                        extra[i].name))
+                berr(b, "Field \"%s.%s\" can only be defined once.", t->name, extra[i].name);
     gq_ivdef *v = cx_arena_calloc(b->a, (t->nifields + ne) * sizeof *v);
     if (!v) return false;
     if (t->nifields) memcpy(v, t->ifields, t->nifields * sizeof *v);
@@ -377,10 +404,10 @@ static bool fill_type(B *b, gq_type *t, const gq_node *n) {
     switch (t->ref.kind) {
     case GK_OBJECT:
     case GK_INTERFACE:
-        return add_list(b, &t->ifaces, &t->nifaces, &n->ifaces, GK_INTERFACE, "implement", t) &&
+        return add_list(b, &t->ifaces, &t->nifaces, &n->ifaces, GK_INTERFACE, t) &&
                add_fields(b, t, n);
     case GK_UNION:
-        return add_list(b, &t->members, &t->nmembers, &n->ifaces, GK_OBJECT, "include", t);
+        return add_list(b, &t->members, &t->nmembers, &n->ifaces, GK_OBJECT, t);
     case GK_ENUM:
         return add_values(b, t, n);
     case GK_INPUT_OBJECT:
@@ -452,7 +479,8 @@ static gq_directive *build_directive(B *b, const gq_node *d) {
     x->name = d->name;
     x->desc = d->desc;
     x->repeatable = d->flags & 1;
-    if (!build_ivdefs(b, &d->args, &x->args, &x->nargs)) return NULL;
+    if (!build_ivdefs(b, &d->args, gq_printf(b->a, "@%s", d->name), &x->args, &x->nargs))
+        return NULL;
     x->locnames = d->sel.n ? cx_arena_alloc(b->a, d->sel.n * sizeof *x->locnames) : NULL;
     for (uint32_t i = 0; i < d->sel.n; i++) {
         int l = gq_dirloc_from_name(d->sel.v[i]->name);
@@ -463,75 +491,217 @@ static gq_directive *build_directive(B *b, const gq_node *d) {
     return x;
 }
 
+/* ---- validateSchema (graphql-js 16's type/validate.js rules) --------------------------- */
+
+static void check_name(B *b, const char *name) {
+    if (name[0] == '_' && name[1] == '_')
+        berr(b,
+             "Name \"%s\" must not begin with \"__\", which is reserved by GraphQL "
+             "introspection.",
+             name);
+}
+
+static bool is_required(const gq_ivdef *d) {
+    return gq_is_nonnull(d->type) && !d->default_ast;
+}
+
+/* isEqualType: the same wrappers around the same named type. */
+static bool type_equal(const gq_tref *x, const gq_tref *y) {
+    if (x == y) return true;
+    if ((x->kind == GK_NON_NULL && y->kind == GK_NON_NULL) ||
+        (x->kind == GK_LIST && y->kind == GK_LIST))
+        return type_equal(x->of, y->of);
+    return false;
+}
+
+static void check_root(B *b, const gq_type *t, const char *what) {
+    if (t && t->ref.kind != GK_OBJECT)
+        berr(b, "%s root type must be Object type if provided, it cannot be %s.", what, t->name);
+}
+
+static void check_args(B *b, const char *owner, const gq_ivdef *args, uint32_t n) {
+    for (uint32_t i = 0; i < n; i++) {
+        const gq_ivdef *d = &args[i];
+        check_name(b, d->name);
+        if (d->type && !gq_is_input_type(d->type))
+            berr(b, "The type of %s(%s:) must be Input Type but got: %s.", owner, d->name,
+                 gq_tref_str(b->a, d->type));
+        if (d->type && is_required(d) && d->deprecation)
+            berr(b, "Required argument %s(%s:) cannot be deprecated.", owner, d->name);
+    }
+}
+
+static void check_fields(B *b, const gq_type *t) {
+    if (!t->nfields) berr(b, "Type %s must define one or more fields.", t->name);
+    for (uint32_t i = 0; i < t->nfields; i++) {
+        const gq_field *f = &t->fields[i];
+        check_name(b, f->name);
+        check_args(b, gq_printf(b->a, "%s.%s", t->name, f->name), f->args, f->nargs);
+    }
+}
+
+static void check_implements(B *b, gq_type *t, const gq_type *it) {
+    const cx_gql_schema *s = b->s;
+    for (uint32_t j = 0; j < it->nifaces; j++) {
+        bool has = false;
+        for (uint32_t m = 0; m < t->nifaces; m++) has |= t->ifaces[m] == it->ifaces[j];
+        if (has) continue;
+        if (it->ifaces[j] == t)
+            berr(b, "Type %s cannot implement %s because it would create a circular reference.",
+                 t->name, it->name);
+        else
+            berr(b, "Type %s must implement %s because it is implemented by %s.", t->name,
+                 it->ifaces[j]->name, it->name);
+    }
+    for (uint32_t j = 0; j < it->nfields; j++) {
+        const gq_field *f = &it->fields[j];
+        const gq_field *of = gq_type_field(t, f->name);
+        if (!of) {
+            berr(b, "Interface field %s.%s expected but %s does not provide it.", it->name, f->name,
+                 t->name);
+            continue;
+        }
+        if (of->type && f->type && !gq_is_subtype(s, of->type, f->type))
+            berr(b, "Interface field %s.%s expects type %s but %s.%s is type %s.", it->name,
+                 f->name, gq_tref_str(b->a, f->type), t->name, f->name,
+                 gq_tref_str(b->a, of->type));
+        for (uint32_t m = 0; m < f->nargs; m++) {
+            const gq_ivdef *ia = &f->args[m];
+            const gq_ivdef *oa = gq_find_arg(of->args, of->nargs, ia->name);
+            if (!oa)
+                berr(b,
+                     "Interface field argument %s.%s(%s:) expected but %s.%s does not "
+                     "provide it.",
+                     it->name, f->name, ia->name, t->name, f->name);
+            else if (ia->type && oa->type && !type_equal(ia->type, oa->type))
+                berr(b,
+                     "Interface field argument %s.%s(%s:) expects type %s but %s.%s(%s:) is "
+                     "type %s.",
+                     it->name, f->name, ia->name, gq_tref_str(b->a, ia->type), t->name, f->name,
+                     ia->name, gq_tref_str(b->a, oa->type));
+        }
+        for (uint32_t m = 0; m < of->nargs; m++)
+            if (!gq_find_arg(f->args, f->nargs, of->args[m].name) && of->args[m].type &&
+                is_required(&of->args[m]))
+                berr(b,
+                     "Object field %s.%s includes required argument %s that is missing "
+                     "from the Interface field %s.%s.",
+                     t->name, f->name, of->args[m].name, it->name, f->name);
+    }
+}
+
+static void check_interfaces(B *b, gq_type *t) {
+    for (uint32_t k = 0; k < t->nifaces; k++) {
+        gq_type *it = t->ifaces[k];
+        if (it == t) {
+            berr(b,
+                 "Type %s cannot implement itself because it would create a circular "
+                 "reference.",
+                 t->name);
+            continue;
+        }
+        check_implements(b, t, it);
+    }
+}
+
+static void check_input_fields(B *b, const gq_type *t) {
+    if (!t->nifields) berr(b, "Input Object type %s must define one or more fields.", t->name);
+    for (uint32_t j = 0; j < t->nifields; j++) {
+        const gq_ivdef *d = &t->ifields[j];
+        check_name(b, d->name);
+        if (d->type && !gq_is_input_type(d->type))
+            berr(b, "The type of %s.%s must be Input Type but got: %s.", t->name, d->name,
+                 gq_tref_str(b->a, d->type));
+        if (d->type && is_required(d) && d->deprecation)
+            berr(b, "Required input field %s.%s cannot be deprecated.", t->name, d->name);
+        if (t->one_of && gq_is_nonnull(d->type))
+            berr(b, "OneOf input field %s.%s must be nullable.", t->name, d->name);
+        if (t->one_of && d->default_ast)
+            berr(b, "OneOf input field %s.%s cannot have a default value.", t->name, d->name);
+    }
+}
+
+/* Input objects that cannot be given a finite value: a cycle of non-null
+ * input-object fields. A depth-first search like graphql-js's (each type
+ * entered once; every cycle reported once, named by its field path). */
+typedef struct cycle_walk {
+    const gq_ivdef **path;
+    uint32_t n, cap;
+} cycle_walk;
+
+static void find_cycles(B *b, cycle_walk *w, gq_type *t) {
+    if (t->cycle_seen) return;
+    t->cycle_seen = true;
+    t->cycle_at = (int32_t)w->n;
+    for (uint32_t i = 0; i < t->nifields; i++) {
+        const gq_ivdef *d = &t->ifields[i];
+        if (!d->type || d->type->kind != GK_NON_NULL || d->type->of->kind != GK_INPUT_OBJECT)
+            continue;
+        gq_type *ft = (gq_type *)d->type->of;
+        if (w->n == w->cap) {
+            uint32_t c = w->cap ? w->cap * 2 : 16;
+            const gq_ivdef **v = cx_arena_alloc(b->a, c * sizeof *v);
+            if (!v) return;
+            if (w->n) memcpy(v, w->path, w->n * sizeof *v);
+            w->path = v;
+            w->cap = c;
+        }
+        w->path[w->n++] = d;
+        if (ft->cycle_at < 0) {
+            find_cycles(b, w, ft);
+        } else {
+            cx_buf p = {0};
+            for (uint32_t k = (uint32_t)ft->cycle_at; k < w->n; k++)
+                cx_buf_printf(&p, "%s%s", k > (uint32_t)ft->cycle_at ? "." : "", w->path[k]->name);
+            berr(b,
+                 "Cannot reference Input Object \"%s\" within itself through a series of "
+                 "non-null fields: \"%.*s\".",
+                 ft->name, (int)p.len, p.data ? p.data : "");
+            cx_buf_free(&p);
+        }
+        w->n--;
+    }
+    t->cycle_at = -1;
+}
+
 static void validate_schema(B *b) {
     cx_gql_schema *s = b->s;
+    /* root types (the query root's kind is checked while building) */
     if (!s->query) berr(b, "Query root type must be provided.");
+    check_root(b, s->mutation, "Mutation");
+    check_root(b, s->subscription, "Subscription");
+    /* directives */
+    for (uint32_t i = 0; i < s->ndirs; i++) {
+        const gq_directive *d = s->dirs[i];
+        check_name(b, d->name);
+        check_args(b, gq_printf(b->a, "@%s", d->name), d->args, d->nargs);
+    }
+    /* types */
+    for (uint32_t i = 0; i < s->ntypes; i++) s->types[i]->cycle_at = -1;
+    cycle_walk w = {0};
     for (uint32_t i = 0; i < s->ntypes; i++) {
         gq_type *t = s->types[i];
         if (t->builtin) continue;
-        if ((t->ref.kind == GK_OBJECT || t->ref.kind == GK_INTERFACE) && !t->nfields)
-            berr(b, "Type %s must define one or more fields.", t->name);
-        if (t->ref.kind == GK_UNION && !t->nmembers)
-            berr(b, "Union type %s must define one or more member types.", t->name);
-        if (t->ref.kind == GK_ENUM && !t->nvalues)
-            berr(b, "Enum type %s must define one or more values.", t->name);
-        if (t->ref.kind == GK_INPUT_OBJECT && !t->nifields)
-            berr(b, "Input Object type %s must define one or more fields.", t->name);
-        if (t->ref.kind == GK_INPUT_OBJECT && t->one_of)
-            for (uint32_t j = 0; j < t->nifields; j++) {
-                if (gq_is_nonnull(t->ifields[j].type))
-                    berr(b, "OneOf input field %s.%s must be nullable.", t->name,
-                         t->ifields[j].name);
-                if (t->ifields[j].default_ast)
-                    berr(b, "OneOf input field %s.%s cannot have a default value.", t->name,
-                         t->ifields[j].name);
-            }
-        /* interface implementation */
-        for (uint32_t k = 0; k < t->nifaces; k++) {
-            gq_type *it = t->ifaces[k];
-            if (it == t) {
-                berr(b,
-                     "Type %s cannot implement itself because it would create a circular "
-                     "reference.",
-                     t->name);
-                continue;
-            }
-            for (uint32_t j = 0; j < it->nifaces; j++) {
-                bool has = false;
-                for (uint32_t m = 0; m < t->nifaces; m++) has |= t->ifaces[m] == it->ifaces[j];
-                if (!has && it->ifaces[j] != t)
-                    berr(b, "Type %s must implement %s because it is implemented by %s.", t->name,
-                         it->ifaces[j]->name, it->name);
-            }
-            for (uint32_t j = 0; j < it->nfields; j++) {
-                gq_field *f = &it->fields[j];
-                gq_field *of = gq_type_field(t, f->name);
-                if (!of) {
-                    berr(b, "Interface field %s.%s expected but %s does not provide it.", it->name,
-                         f->name, t->name);
-                    continue;
-                }
-                if (of->type && f->type && !gq_is_subtype(s, of->type, f->type))
-                    berr(b, "Interface field %s.%s expects type %s but %s.%s is type %s.", it->name,
-                         f->name, gq_tref_str(b->a, f->type), t->name, f->name,
-                         gq_tref_str(b->a, of->type));
-                for (uint32_t m = 0; m < f->nargs; m++) {
-                    gq_ivdef *oa = gq_find_arg(of->args, of->nargs, f->args[m].name);
-                    if (!oa)
-                        berr(b,
-                             "Interface field argument %s.%s(%s:) expected but %s.%s does not "
-                             "provide it.",
-                             it->name, f->name, f->args[m].name, t->name, f->name);
-                }
-                for (uint32_t m = 0; m < of->nargs; m++) {
-                    if (!gq_find_arg(f->args, f->nargs, of->args[m].name) &&
-                        gq_is_nonnull(of->args[m].type) && !of->args[m].default_ast)
-                        berr(b,
-                             "Object field %s.%s includes required argument %s that is missing "
-                             "from the Interface field %s.%s.",
-                             t->name, f->name, of->args[m].name, it->name, f->name);
-                }
-            }
+        switch (t->ref.kind) {
+        case GK_OBJECT:
+        case GK_INTERFACE:
+            check_fields(b, t);
+            check_interfaces(b, t);
+            break;
+        case GK_UNION:
+            if (!t->nmembers)
+                berr(b, "Union type %s must define one or more member types.", t->name);
+            break;
+        case GK_ENUM:
+            if (!t->nvalues) berr(b, "Enum type %s must define one or more values.", t->name);
+            for (uint32_t j = 0; j < t->nvalues; j++) check_name(b, t->values[j].name);
+            break;
+        case GK_INPUT_OBJECT:
+            check_input_fields(b, t);
+            find_cycles(b, &w, t);
+            break;
+        default:
+            break;
         }
     }
 }
@@ -579,10 +749,10 @@ static int build(B *b, gq_node *builtin, gq_node *user) {
             b->defs[b->ndefs++] = t;
             if (d == 1) user_types[nuser++] = t;
             if (d == 1 && n->name[0] == '_' && n->name[1] == '_')
-                berr(b,
-                     "Name \"%s\" must not begin with \"__\", which is reserved by GraphQL "
-                     "introspection.",
-                     n->name);
+                bsoft(b,
+                      "Name \"%s\" must not begin with \"__\", which is reserved by GraphQL "
+                      "introspection.",
+                      n->name);
         }
     }
     /* pass 2: fill definitions, then extensions in order */
@@ -660,7 +830,7 @@ static int build(B *b, gq_node *builtin, gq_node *user) {
         }
     }
     if (s->query && s->query->ref.kind != GK_OBJECT)
-        berr(b, "Query root type must be Object type, it cannot be %s.", s->query->name);
+        bsoft(b, "Query root type must be Object type, it cannot be %s.", s->query->name);
     /* typeMap order */
     gq_type **ord = cx_arena_calloc(b->a, (b->ndefs + 1) * sizeof *ord);
     uint32_t n = 0;
@@ -762,7 +932,7 @@ int cx_gql_schema_parse(const char *text, size_t len, const cx_gql_limits *lim, 
     }
     B b = {.s = s, .a = a, .errors = errors};
     int rc = build(&b, bi, user);
-    if (rc == 0 && b.nerr == 0) validate_schema(&b);
+    if (rc == 0 && b.nerr == b.nsoft) validate_schema(&b);
     if (rc == 0 && b.nerr) rc = CX_EINVAL;
     if (rc) {
         cx_arena_free(a);

@@ -1482,10 +1482,28 @@ static void main_enter(walker *w, const gq_node *n, const gq_node *parent) {
     }
 }
 
+/* ProvidedRequiredArguments: each required argument of args[0..na) that
+ * node n (a field or directive) does not give. what/sigil/name: how the
+ * message names the owner ("Field" "" "f", "Directive" "@" "d"). */
+static void required_args(V *v, const gq_node *n, const gq_ivdef *args, uint32_t na,
+                          const char *what, const char *sigil, const char *name) {
+    for (uint32_t i = 0; i < na; i++) {
+        const gq_ivdef *d = &args[i];
+        bool have = false;
+        for (uint32_t j = 0; j < n->args.n && !have; j++)
+            have = !strcmp(n->args.v[j]->name, d->name);
+        if (have || !is_required_arg(d)) continue;
+        gq_error *e = report(v, gq_printf(v->a,
+                                          "%s \"%s%s\" argument \"%s\" of type \"%s\" is "
+                                          "required, but it was not provided.",
+                                          what, sigil, name, d->name, gq_tref_str(v->a, d->type)));
+        loc(v, e, n);
+    }
+}
+
 static void main_leave(walker *w, const gq_node *n, const gq_node *parent) {
     V *v = w->v;
     (void)parent;
-    gq_error *e;
     switch (n->kind) {
     case GN_OPERATION:
         op_leave(v, n);
@@ -1494,36 +1512,12 @@ static void main_leave(walker *w, const gq_node *n, const gq_node *parent) {
         if (v->intro_skip == n) v->intro_skip = NULL;
         /* ProvidedRequiredArguments */
         const gq_field *fd = TOP(v->fdef, v->nfdef);
-        if (!fd) break;
-        for (uint32_t i = 0; i < fd->nargs; i++) {
-            const gq_ivdef *d = &fd->args[i];
-            bool have = false;
-            for (uint32_t j = 0; j < n->args.n && !have; j++)
-                have = !strcmp(n->args.v[j]->name, d->name);
-            if (have || !is_required_arg(d)) continue;
-            e = report(v, gq_printf(v->a,
-                                    "Field \"%s\" argument \"%s\" of type \"%s\" is required, but "
-                                    "it was not provided.",
-                                    fd->name, d->name, gq_tref_str(v->a, d->type)));
-            loc(v, e, n);
-        }
+        if (fd) required_args(v, n, fd->args, fd->nargs, "Field", "", fd->name);
         break;
     }
     case GN_DIRECTIVE: {
         const gq_directive *d = v->directive;
-        if (!d) break;
-        for (uint32_t i = 0; i < d->nargs; i++) {
-            const gq_ivdef *a = &d->args[i];
-            bool have = false;
-            for (uint32_t j = 0; j < n->args.n && !have; j++)
-                have = !strcmp(n->args.v[j]->name, a->name);
-            if (have || !is_required_arg(a)) continue;
-            e = report(v, gq_printf(v->a,
-                                    "Directive \"@%s\" argument \"%s\" of type \"%s\" is required, "
-                                    "but it was not provided.",
-                                    d->name, a->name, gq_tref_str(v->a, a->type)));
-            loc(v, e, n);
-        }
+        if (d) required_args(v, n, d->args, d->nargs, "Directive", "@", d->name);
         break;
     }
     case GN_OBJECT:

@@ -30,6 +30,15 @@ static void put_number(cx_buf *b, double d) {
         cx_json_write_double(&w, d);
 }
 
+/* Containers inspect() does not open: empty ones and those nested deeper
+ * than two levels. Writes them and returns false; true when the caller
+ * writes the items. */
+static bool inspect_shallow(cx_buf *b, size_t n, int depth, const char *empty, const char *deep) {
+    if (n && depth <= 2) return true;
+    cx_buf_puts(b, n ? deep : empty);
+    return false;
+}
+
 static void inspect_into(cx_buf *b, const cx_json *v, int depth) {
     switch (cx_json_typeof(v)) {
     case CX_JSON_NULL:
@@ -56,14 +65,7 @@ static void inspect_into(cx_buf *b, const cx_json *v, int depth) {
     }
     case CX_JSON_ARRAY: {
         size_t n = cx_json_len(v);
-        if (!n) {
-            cx_buf_puts(b, "[]");
-            break;
-        }
-        if (depth > 2) {
-            cx_buf_puts(b, "[Array]");
-            break;
-        }
+        if (!inspect_shallow(b, n, depth, "[]", "[Array]")) break;
         size_t m = n < 10 ? n : 10;
         cx_buf_putc(b, '[');
         for (size_t i = 0; i < m; i++) {
@@ -77,14 +79,7 @@ static void inspect_into(cx_buf *b, const cx_json *v, int depth) {
     }
     case CX_JSON_OBJECT: {
         size_t n = cx_json_len(v);
-        if (!n) {
-            cx_buf_puts(b, "{}");
-            break;
-        }
-        if (depth > 2) {
-            cx_buf_puts(b, "[Object]");
-            break;
-        }
+        if (!inspect_shallow(b, n, depth, "{}", "[Object]")) break;
         cx_buf_puts(b, "{ ");
         for (size_t i = 0; i < n; i++) {
             if (i) cx_buf_puts(b, ", ");

@@ -6,7 +6,9 @@
  * validation must finish, execution of a valid document must produce a
  * response that is valid JSON. When the input has a NUL byte, the bytes
  * after it are used as the variables JSON. The same bytes are also tried as
- * SDL for the schema builder.
+ * SDL for the schema builder. Query.pal and User.best load through a
+ * cx_gql_loader, so documents also drive the executor's batching passes
+ * (suspension, resolver memo, per-key errors, the round limit).
  */
 #include <cortex/arena.h>
 #include <cortex/buf.h>
@@ -26,7 +28,7 @@ static const char SDL[] =
     "interface Node { id: ID! }\n"
     "interface Named implements Node { id: ID! name: String }\n"
     "type User implements Named & Node { id: ID! name: String friends(first: Int = 2): [User!] "
-    "role: Role pets: [Pet] }\n"
+    "role: Role pets: [Pet] best: User }\n"
     "type Dog implements Node { id: ID! barks: Boolean }\n"
     "type Cat implements Node { id: ID! lives: Int! }\n"
     "union Pet = Dog | Cat\n"
@@ -35,7 +37,7 @@ static const char SDL[] =
     "input F { a: Int = 1 b: [String!] c: F r: Role! = USER }\n"
     "input O @oneOf { x: Int y: String }\n"
     "type Query { me: User user(id: ID!): User node(id: ID): Node search(f: F, o: O, d: Date): "
-    "[Pet] n: Int! s: String }\n"
+    "[Pet] n: Int! s: String pal(id: ID): User }\n"
     "type Mutation { set(v: Int!): Int }\n";
 
 static const char ROOT[] =
@@ -47,12 +49,43 @@ static const char ROOT[] =
 
 static cx_gql_schema *schema;
 static const cx_json *root;
+
+/* Keys starting with 'x' fail; others load "me" of the root value. */
+static int batch(const char *const *keys, size_t n, cx_gql_value *values, const char **errors,
+                 cx_arena *a, void *ud) {
+    (void)a;
+    (void)ud;
+    for (size_t i = 0; i < n; i++) {
+        if (keys[i][0] == 'x')
+            errors[i] = "no such pal";
+        else
+            values[i] = cx_gql_json(cx_json_get(root, "me"));
+    }
+    return 0;
+}
+
+static int r_pal(cx_gql_info *info, cx_gql_value *out) {
+    const char *id = "me";
+    size_t n;
+    if (cx_gql_arg_string(info, "id", &id, &n) == CX_ENOMEM) return CX_ENOMEM;
+    return cx_gql_loader_load(info, cx_gql_info_context(info), id, out);
+}
+
+static int r_best(cx_gql_info *info, cx_gql_value *out) {
+    const cx_gql_value *p = cx_gql_info_parent(info);
+    const cx_json *id = p->kind == CX_GQL_JSON ? cx_json_get(p->json, "id") : NULL;
+    return cx_gql_loader_load(info, cx_gql_info_context(info),
+                              cx_json_typeof(id) == CX_JSON_STRING ? cx_json_cstr(id) : "best",
+                              out);
+}
 static cx_arena *root_arena;
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     if (!schema) {
         CHECK(cx_gql_schema_parse(SDL, sizeof SDL - 1, NULL, &schema, NULL) == 0);
+        CHECK(cx_gql_schema_set_resolver(schema, "Query", "pal", r_pal, NULL) == 0);
+        CHECK(cx_gql_schema_set_resolver(schema, "User", "best", r_best, NULL) == 0);
         root_arena = cx_arena_new(0, 0);
         CHECK(cx_json_parse(root_arena, ROOT, sizeof ROOT - 1, NULL, &root, NULL) == 0);
     }
@@ -63,6 +96,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     CHECK(a);
     cx_gql_request r = {0};
     r.root = cx_gql_json(root);
+    r.context = cx_gql_loader_new(a, batch, NULL);
+    CHECK(r.context);
     if (nul) {
         qlen = (size_t)(nul - text);
         const cx_json *v = NULL;
@@ -74,6 +109,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     cx_gql_limits_defaults(&lim);
     lim.max_cost = 100000;
     lim.max_query_depth = 50;
+    lim.max_batch_rounds = 20;
     cx_buf out = {0};
     cx_gql_outcome oc;
     int rc = cx_gql_execute(schema, &r, &lim, a, &out, &oc);

@@ -341,8 +341,10 @@ TEST(introspection_runs) {
 }
 
 static int batch_calls;
-static int batch(const char *const *keys, size_t n, cx_gql_value *values, cx_arena *a, void *ud) {
+static int batch(const char *const *keys, size_t n, cx_gql_value *values, const char **errors,
+                 cx_arena *a, void *ud) {
     (void)ud;
+    (void)errors;
     batch_calls++;
     for (size_t i = 0; i < n; i++) {
         char *s = cx_arena_printf(a, "v%s", keys[i]);
