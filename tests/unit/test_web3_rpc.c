@@ -945,7 +945,7 @@ static void anvil_body(void *p) {
     char msg[200];
     cx_eth_contract *k;
     CHECK_EQ(cx_eth_contract_load(a, getenv("ANVIL_ABI"), NULL, &k, msg, sizeof msg), 0);
-    size_t blen;
+    size_t blen = 0;
     char *bin = slurp(getenv("ANVIL_BIN"), &blen);
     CHECK(bin != NULL);
     uint8_t *code;
