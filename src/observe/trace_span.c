@@ -379,7 +379,11 @@ cx_span *cx_tracer_start(cx_tracer *t, const char *name, const cx_span_start *op
     if (parent) {
         memcpy(s->ctx.trace_id, parent->trace_id, 16);
         memcpy(s->parent_span_id, parent->span_id, 8);
-        memcpy(s->ctx.tracestate, parent->tracestate, sizeof s->ctx.tracestate);
+        /* Only the used part: the buffer is 513 bytes, a tracestate is
+         * usually empty or short. */
+        size_t n = strnlen(parent->tracestate, CX_TRACESTATE_MAX);
+        memcpy(s->ctx.tracestate, parent->tracestate, n);
+        s->ctx.tracestate[n] = '\0';
     } else {
         random_id(s->ctx.trace_id, 16);
     }
