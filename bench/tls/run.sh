@@ -10,13 +10,17 @@
 # Four runs per server: TLS 1.3 and 1.2, full handshakes and resumed ones
 # (the previous connection's ticket offered each time). Every server gets
 # WORKERS worker threads/processes. The last column is Cortex/nginx.
-# Env: DURATION (5), WORKERS (1), CLIENTS (2), KEEP (keep the temp dir).
+# With RUNS > 1 each row alternates the two servers RUNS times and prints the
+# medians (and the ratio of the medians); handshake rates on a VM move by
+# 10-15 % from one 5-second run to the next.
+# Env: DURATION (5), RUNS (1), WORKERS (1), CLIENTS (2), KEEP (keep the temp dir).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 bin=${1:-$root/build/cortex}
 dur=${DURATION:-5}
 workers=${WORKERS:-1}
 clients=${CLIENTS:-2}
+runs=${RUNS:-1}
 tmp=$(mktemp -d)
 pids=()
 cleanup() {
@@ -77,15 +81,24 @@ run() { # port version [-r] -> "rate resumed failed"
     awk '{print $6+0, $8, $10}' <<<"$out"
 }
 
-echo "# new TLS connections/s: hsbench -t $clients -d $dur (server workers: $workers), one GET each"
-printf '%-5s %-8s %12s %12s %7s   %s\n' tls mode cortex nginx ratio "resumed (cortex/nginx), failed"
+median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+
+echo "# new TLS connections/s: hsbench -t $clients -d $dur (server workers: $workers), one GET each, median of $runs"
+printf '%-5s %-8s %12s %12s %7s   %s\n' tls mode cortex nginx ratio "resumed (cortex/nginx), failed; runs"
 for v in 1.3 1.2; do
     for mode in full resumed; do
         flag=""; [[ $mode == resumed ]] && flag=-r
-        read -r cr cres cf < <(run "$c_port" "$v" $flag)
-        read -r nr nres nf < <(run "$n_port" "$v" $flag)
-        ratio=$(awk -v a="$cr" -v b="$nr" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "-" }')
-        printf '%-5s %-8s %10s/s %10s/s %7s   %s/%s, %s/%s\n' "$v" "$mode" "$cr" "$nr" "$ratio" \
-            "$cres" "$nres" "$cf" "$nf"
+        crs=() nrs=() cres=0 nres=0 cf=0 nf=0
+        for _ in $(seq "$runs"); do
+            read -r cr c_res c_f < <(run "$c_port" "$v" $flag)
+            read -r nr n_res n_f < <(run "$n_port" "$v" $flag)
+            crs+=("$cr") nrs+=("$nr")
+            cres=$((cres + c_res)) nres=$((nres + n_res)) cf=$((cf + c_f)) nf=$((nf + n_f))
+        done
+        cm=$(printf '%s\n' "${crs[@]}" | median)
+        nm=$(printf '%s\n' "${nrs[@]}" | median)
+        ratio=$(awk -v a="$cm" -v b="$nm" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "-" }')
+        printf '%-5s %-8s %10s/s %10s/s %7s   %s/%s, %s/%s; cortex %s, nginx %s\n' "$v" "$mode" \
+            "$cm" "$nm" "$ratio" "$cres" "$nres" "$cf" "$nf" "${crs[*]}" "${nrs[*]}"
     done
 done
