@@ -107,6 +107,13 @@ void *cx_loop_data(const cx_loop *loop);
 int cx_io_start(cx_loop *loop, cx_io *io, int fd, unsigned events, cx_io_cb cb);
 int cx_io_modify(cx_loop *loop, cx_io *io, unsigned events);
 void cx_io_stop(cx_loop *loop, cx_io *io);
+/* Stop watching io and close its fd in one system call; io->fd becomes -1.
+ * Only for a descriptor that was never duplicated (dup, fork, SCM_RIGHTS):
+ * the kernel keeps the epoll registration while another descriptor holds
+ * the file open, and would report its events for a struct since freed.
+ * Returns 0, CX_EINVAL, or a negative errno from close(2) (the descriptor
+ * is released either way). */
+int cx_io_close(cx_loop *loop, cx_io *io);
 
 /* Timers. Initialise once with cx_timer_init(); start (or restart) to fire
  * once, timeout_ms from now (from the cached cx_loop_now()); stopping an

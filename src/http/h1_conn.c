@@ -951,12 +951,10 @@ static void bury(void *arg) {
 static void conn_teardown(h1_conn *c, bool defer) {
     cx_worker *w = c->w;
     if (c->io.fd < 0) return;
-    cx_io_stop(w->loop, &c->io);
     cx_timer_stop(w->loop, &c->timer);
     cx_tls_conn_free(c->tls);
     c->tls = NULL;
-    close(c->io.fd);
-    c->io.fd = -1;
+    cx_io_close(w->loop, &c->io); /* accepted here, never duplicated */
     rbuf_put(c);
     wbuf_release(c);
     conn_unlink(c);

@@ -933,11 +933,10 @@ static void conn_close(h2_conn *c) {
     if (c->closed) return;
     c->closed = true;
     cx_worker *w = c->w;
-    cx_io_stop(w->loop, &c->io);
     cx_timer_stop(w->loop, &c->timer);
     cx_tls_conn_free(c->tls);
     c->tls = NULL;
-    close(c->io.fd);
+    cx_io_close(w->loop, &c->io); /* accepted by HTTP/1, never duplicated */
     for (h2_stream *s = c->streams, *next; s; s = next) {
         next = s->next;
         s->closed = true;

@@ -5,6 +5,7 @@
 #include "core/loop_int.h"
 #include <cortex/error.h>
 #include <cortex/loop.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -810,6 +811,48 @@ TEST(io_stop_scrubs_the_current_batch) {
     close(a[0]);
     close(a[1]);
     close(b[0]);
+    close(b[1]);
+    cx_loop_free(loop);
+}
+
+/* The same, closing instead of stopping: one close(2), no EPOLL_CTL_DEL. */
+static void pair_close_cb(cx_io *io, unsigned events) {
+    (void)events;
+    pair_calls++;
+    struct io_probe *other = io == &pair_probe[0].io ? &pair_probe[1] : &pair_probe[0];
+    CHECK_EQ(cx_io_close(pair_probe[0].loop, &other->io), CX_OK);
+    CHECK_EQ(other->io.fd, -1);
+    cx_loop_stop(pair_probe[0].loop);
+}
+
+TEST(io_close_scrubs_the_batch_and_drops_the_registration) {
+    cx_loop *loop = new_loop();
+    int a[2], b[2];
+    CHECK_EQ(socketpair(AF_UNIX, SOCK_STREAM, 0, a), 0);
+    CHECK_EQ(socketpair(AF_UNIX, SOCK_STREAM, 0, b), 0);
+    CHECK_EQ(write(a[1], "1", 1), 1);
+    CHECK_EQ(write(b[1], "2", 1), 1);
+    pair_calls = 0;
+    pair_probe[0].loop = pair_probe[1].loop = loop;
+    CHECK_EQ(cx_io_start(loop, &pair_probe[0].io, a[0], CX_READABLE, pair_close_cb), 0);
+    CHECK_EQ(cx_io_start(loop, &pair_probe[1].io, b[0], CX_READABLE, pair_close_cb), 0);
+    arm_guard(loop, 5000);
+    CHECK_EQ(cx_loop_run(loop), 0);
+    CHECK_EQ(pair_calls, 1);
+    int closed = pair_probe[0].io.fd < 0 ? a[0] : b[0];
+    CHECK(fcntl(closed, F_GETFD) < 0 && errno == EBADF);
+    /* The kernel forgot the old registration: a new descriptor that gets
+     * the same number can be added (EPOLL_CTL_ADD would fail with EEXIST). */
+    int again = dup(closed == a[0] ? a[1] : b[1]);
+    CHECK_EQ(again, closed);
+    struct io_probe fresh = {.loop = loop};
+    CHECK_EQ(cx_io_start(loop, &fresh.io, again, CX_READABLE, probe_cb), 0);
+    CHECK_EQ(cx_io_close(loop, &fresh.io), CX_OK);
+    for (int i = 0; i < 2; i++)
+        if (pair_probe[i].io.fd >= 0) CHECK_EQ(cx_io_close(loop, &pair_probe[i].io), CX_OK);
+    CHECK_EQ(cx_io_close(loop, &fresh.io), CX_EINVAL); /* already closed */
+    CHECK_EQ(cx_io_close(NULL, &fresh.io), CX_EINVAL);
+    close(a[1]);
     close(b[1]);
     cx_loop_free(loop);
 }
