@@ -514,22 +514,25 @@ static int print_json(const cx_json *j) {
     return rc ? 1 : 0;
 }
 
-static int n_chain_id(net *n) {
-    cx_eth_rpc_error e;
-    uint64_t v;
-    int rc = cx_eth_client_chain_id(n->c, &v, &e);
-    if (rc) return net_fail(n, rc, &e);
+static int print_u64(uint64_t v) {
     printf("%llu\n", (unsigned long long)v);
     return 0;
 }
 
-static int n_block_number(net *n) {
+/* chain-id and block-number: a call that answers one integer. */
+static int n_u64(net *n, int (*get)(cx_eth_client *, uint64_t *, cx_eth_rpc_error *)) {
     cx_eth_rpc_error e;
     uint64_t v;
-    int rc = cx_eth_client_block_number(n->c, &v, &e);
-    if (rc) return net_fail(n, rc, &e);
-    printf("%llu\n", (unsigned long long)v);
-    return 0;
+    int rc = get(n->c, &v, &e);
+    return rc ? net_fail(n, rc, &e) : print_u64(v);
+}
+
+static int n_chain_id(net *n) {
+    return n_u64(n, cx_eth_client_chain_id);
+}
+
+static int n_block_number(net *n) {
+    return n_u64(n, cx_eth_client_block_number);
 }
 
 static int n_gas_price(net *n) {
@@ -568,9 +571,7 @@ static int n_nonce(net *n) {
     cx_eth_rpc_error e;
     uint64_t v;
     int rc = cx_eth_client_nonce(n->c, a, n->block, &v, &e);
-    if (rc) return net_fail(n, rc, &e);
-    printf("%llu\n", (unsigned long long)v);
-    return 0;
+    return rc ? net_fail(n, rc, &e) : print_u64(v);
 }
 
 /* "--to ADDR SIG ARGS" or cast's "ADDR SIG ARGS": the target and where the
