@@ -11,6 +11,7 @@
  *   GET  /metrics     Prometheus/OpenMetrics exposition (metrics.enabled, on by default)
  *   GET  /health, /health/live, /health/ready   health+json (health.enabled, on by default)
  *   GET  (any other)  files from --static DIR, when given
+ *   and the WebAssembly plugins of wasm.plugins (YAML file only; docs/WASM.md)
  *
  * Settings: defaults < --config FILE < CORTEX_* environment < flags.
  */
@@ -26,7 +27,10 @@
 #include <cortex/static.h>
 #include <cortex/tls.h>
 #include <cortex/trace.h>
+#include <cortex/wasm.h>
+#include <errno.h>
 #include <getopt.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -160,6 +164,8 @@ struct serve_state {
     cx_health *health;
     cx_tracer *tracer;
     cx_trace_curl *trace_sender;
+    cx_wasm_cache *wasm_cache;                    /* wasm.plugins' modules */
+    cx_wasm_mount *mounts[CX_CONFIG_MAX_PLUGINS]; /* one per wasm.plugins entry */
     int argc;
     char **argv;
 };
@@ -312,6 +318,170 @@ static int add_tracing(struct serve_state *st) {
     return cx_router_use(st->router, cx_trace_middleware, st->tracer);
 }
 
+/* ---- wasm.plugins --------------------------------------------------------- */
+
+/* "cortex serve: FILE:LINE:COL: wasm.plugins[i]: " then the message. */
+static void plugin_error(const cx_config_plugin *p, unsigned i, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static void plugin_error(const cx_config_plugin *p, unsigned i, const char *fmt, ...) {
+    fprintf(stderr, "cortex serve: ");
+    if (p->source) fprintf(stderr, "%s:%u:%u: ", p->source, p->line, p->column);
+    fprintf(stderr, "wasm.plugins[%u]: ", i);
+    va_list ap;
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputc('\n', stderr);
+}
+
+/* Load the module now, so that a missing file, a file that is not wasm or
+ * a module without the plugin ABI stops the server at start rather than
+ * failing every request. Later changes to the file are the cache's (hot
+ * reload): a broken replacement then answers 500 per request. */
+static int check_plugin(cx_wasm_cache *cache, const cx_config_plugin *p, unsigned i) {
+    cx_wasm_module *mod = NULL;
+    char err[CX_WASM_ERROR_MAX] = "";
+    int rc = cx_wasm_cache_get(cache, p->path, &mod, err);
+    if (rc == CX_ENOENT || rc == -ENOENT) {
+        plugin_error(p, i, "path: no such file: \"%s\"", p->path);
+        return rc;
+    }
+    if (rc) {
+        plugin_error(p, i, "path: \"%s\" is not a valid WebAssembly module: %s", p->path,
+                     *err ? err : cx_strerror(rc));
+        return rc;
+    }
+    static const struct {
+        const char *name;
+        int kind;
+    } abi[] = {{"memory", 2}, {"cx_plugin_alloc", 0}, {"cx_plugin_handle", 0}};
+    for (size_t k = 0; k < sizeof abi / sizeof abi[0]; k++) {
+        bool found = false;
+        for (uint32_t e = 0; e < cx_wasm_module_export_count(mod) && !found; e++) {
+            const char *name;
+            int kind;
+            found = !cx_wasm_module_export(mod, e, &name, &kind) && kind == abi[k].kind &&
+                    !strcmp(name, abi[k].name);
+        }
+        if (!found) {
+            plugin_error(p, i,
+                         "path: \"%s\" is not a plugin: it does not export %s \"%s\" "
+                         "(the ABI: memory, cx_plugin_alloc, cx_plugin_handle; docs/WASM.md)",
+                         p->path, abi[k].kind ? "a memory" : "a function", abi[k].name);
+            cx_wasm_cache_release(cache, mod);
+            return CX_ENOTFOUND;
+        }
+    }
+    cx_wasm_cache_release(cache, mod);
+    return 0;
+}
+
+/* Is prefix (no trailing '/') a whole-segment prefix of path? */
+static bool under(const char *path, const char *prefix) {
+    size_t n = strlen(prefix);
+    return !strncmp(path, prefix, n) && (path[n] == '/' || path[n] == '\0');
+}
+
+/* Middleware with a prefix wraps the routes of a router group for that
+ * prefix: the plugin handlers whose routes lie under it. Groups nest, so a
+ * route under /api/v1 runs the middleware of /api, then of /api/v1. */
+typedef struct plugin_group {
+    const char *prefix; /* NULL: the root router */
+    cx_router *r;
+} plugin_group;
+
+static cx_router *group_for(const char *path, plugin_group *g, unsigned ng, const char **rest) {
+    unsigned best = 0;
+    size_t best_len = 0;
+    for (unsigned k = 1; k < ng; k++) {
+        size_t n = strlen(g[k].prefix);
+        if (n > best_len && under(path, g[k].prefix)) {
+            best = k;
+            best_len = n;
+        }
+    }
+    *rest = path + best_len;
+    return g[best].r;
+}
+
+static int add_plugins(struct serve_state *st) {
+    const cx_config_plugins *list = &st->cfg.wasm_plugins;
+    if (!list->count) return 0;
+    if (!(st->wasm_cache = cx_wasm_cache_new(NULL))) return CX_ENOMEM;
+    int rc;
+    for (unsigned i = 0; i < list->count; i++) {
+        const cx_config_plugin *p = &list->items[i];
+        if ((rc = check_plugin(st->wasm_cache, p, i))) return rc;
+        cx_wasm_mount_options o;
+        cx_wasm_mount_options_defaults(&o);
+        o.fuel = p->fuel;
+        o.deadline_ms = p->timeout_ms;
+        o.max_memory_pages = p->memory_pages;
+        o.max_body = p->max_body;
+        o.max_response = p->max_response;
+        o.reuse = p->reuse;
+        o.max_idle = p->max_idle;
+        if ((rc = cx_wasm_mount_new(st->wasm_cache, p->path, &o, &st->mounts[i]))) {
+            plugin_error(p, i, "cannot mount: %s", cx_strerror(rc));
+            return rc;
+        }
+    }
+    /* Groups for the middleware prefixes, shortest first so that longer
+     * ones nest inside them; then the middleware, in the file's order. */
+    plugin_group groups[CX_CONFIG_MAX_PLUGINS + 1] = {{NULL, st->router}};
+    unsigned ng = 1;
+    for (size_t len = 1; len <= 1024; len++) {
+        for (unsigned i = 0; i < list->count; i++) {
+            const cx_config_plugin *p = &list->items[i];
+            if (!p->middleware || !p->prefix || strlen(p->prefix) != len) continue;
+            bool have = false;
+            for (unsigned k = 1; k < ng && !have; k++) have = !strcmp(groups[k].prefix, p->prefix);
+            if (have) continue;
+            const char *rest;
+            cx_router *parent = group_for(p->prefix, groups, ng, &rest);
+            cx_router *g = cx_router_group(parent, rest);
+            if (!g) {
+                plugin_error(p, i, "prefix: \"%s\" is not a valid route prefix", p->prefix);
+                return CX_EINVAL;
+            }
+            groups[ng++] = (plugin_group){p->prefix, g};
+        }
+    }
+    for (unsigned i = 0; i < list->count; i++) {
+        const cx_config_plugin *p = &list->items[i];
+        if (!p->middleware) continue;
+        const char *rest;
+        cx_router *r = p->prefix ? group_for(p->prefix, groups, ng, &rest) : st->router;
+        if ((rc = cx_wasm_mount_use(r, st->mounts[i]))) {
+            plugin_error(p, i, "cannot add the middleware: %s", cx_strerror(rc));
+            return rc;
+        }
+    }
+    for (unsigned i = 0; i < list->count; i++) {
+        const cx_config_plugin *p = &list->items[i];
+        if (p->middleware) continue;
+        const char *rest;
+        cx_router *r = group_for(p->route, groups, ng, &rest);
+        for (int m = 0; m < CX_METHOD_COUNT_ && !rc; m++)
+            if (p->methods & (1u << m)) rc = cx_wasm_mount_route(r, m, rest, st->mounts[i]);
+        if (rc == CX_EEXIST) {
+            plugin_error(p, i, "route: \"%s\" is already taken by another route", p->route);
+            return rc;
+        }
+        if (rc) {
+            plugin_error(p, i, "route: \"%s\" is not a valid route pattern (%s)", p->route,
+                         cx_strerror(rc));
+            return rc;
+        }
+    }
+    return 0;
+}
+
+static void free_plugins(struct serve_state *st) {
+    for (unsigned i = 0; i < CX_CONFIG_MAX_PLUGINS; i++) cx_wasm_mount_free(st->mounts[i]);
+    cx_wasm_cache_free(st->wasm_cache);
+}
+
 static int build_routes(struct serve_state *st) {
     int rc = cx_router_new(&st->router);
     if (rc) return rc;
@@ -326,6 +496,7 @@ static int build_routes(struct serve_state *st) {
         (rc = cx_router_get(r, "/tls", tls_info, NULL)))
         return rc;
     if ((rc = add_observability(st))) return rc;
+    if ((rc = add_plugins(st))) return rc;
     const char *dir = st->cfg.static_dir;
     if (dir && *dir) {
         cx_static_options so;
@@ -442,6 +613,20 @@ static int reload(void *arg) {
             cx_log(log, CX_LOG_INFO, "tls certificates reloaded", NULL);
     }
     free_lists(lists);
+    /* Plugins are routes and middleware of a router that is frozen while
+     * it serves: the list changes only on restart (the modules' files are
+     * reloaded by the cache when they change). Keep the list that runs. */
+    cx_buf was = CX_BUF_INIT, now = CX_BUF_INIT;
+    cx_config_get(&st->cfg, "wasm.plugins", &was);
+    cx_config_get(&fresh.cfg, "wasm.plugins", &now);
+    if (was.len != now.len || memcmp(was.data, now.data, was.len) != 0)
+        cx_log(log, CX_LOG_WARN,
+               "wasm.plugins change only on restart; changed .wasm files are reloaded", NULL);
+    cx_buf_free(&was);
+    cx_buf_free(&now);
+    cx_config_plugins keep = st->cfg.wasm_plugins;
+    st->cfg.wasm_plugins = fresh.cfg.wasm_plugins;
+    fresh.cfg.wasm_plugins = keep;
     cx_config_apply_log(&fresh.cfg, log);
     cx_config_free(&st->cfg);
     st->cfg = fresh.cfg;
@@ -505,6 +690,7 @@ int cx_cli_serve(int argc, char **argv) {
 out:
     cx_server_free(srv);
     cx_router_free(st.router);
+    free_plugins(&st); /* after the router and the server: no request uses them */
     cx_static_free(st.files);
     cx_http_metrics_free(st.http_metrics);
     cx_metrics_free(st.metrics);

@@ -18,6 +18,13 @@
  * is required except for 0), booleans (true/false, yes/no, on/off, 1/0),
  * log levels, log formats and strings (UTF-8, no control characters).
  *
+ * One setting is a list: wasm.plugins, the WebAssembly plugins `cortex
+ * serve` mounts. Only the YAML file can write it (a sequence of mappings,
+ * one per plugin, at most CX_CONFIG_MAX_PLUGINS); the environment and
+ * cx_config_set() can only clear it ("" or "[]"). Each entry keeps the
+ * file, line and column it came from, so that a later check (the module
+ * file itself) can say where the plugin was configured.
+ *
  * Loading is all or nothing: when a file, a string or the environment has
  * an error, cfg is left as it was and the error says where (file, line,
  * column), which key, and what is wrong. Bad input of any kind, malformed
@@ -37,10 +44,11 @@ extern "C" {
 #endif
 
 /* Limits of the loader itself. */
-#define CX_CONFIG_MAX_FILE   (1u << 20) /* bytes of YAML in one file or string */
-#define CX_CONFIG_MAX_DEPTH  8          /* nested mappings */
-#define CX_CONFIG_MAX_STRING 4096       /* bytes of one value */
-#define CX_CONFIG_MAX_KEY    128        /* bytes of one dotted key */
+#define CX_CONFIG_MAX_FILE    (1u << 20) /* bytes of YAML in one file or string */
+#define CX_CONFIG_MAX_DEPTH   8          /* nested mappings */
+#define CX_CONFIG_MAX_STRING  4096       /* bytes of one value */
+#define CX_CONFIG_MAX_KEY     128        /* bytes of one dotted key */
+#define CX_CONFIG_MAX_PLUGINS 64         /* entries of wasm.plugins */
 
 /* The fields of cx_http_limits (cortex/http.h), with the same defaults. */
 typedef struct cx_config_limits {
@@ -55,6 +63,34 @@ typedef struct cx_config_limits {
     unsigned max_pipelined;     /* limits.max_pipelined, 64 */
     unsigned max_connections;   /* limits.max_connections, 0: no limit */
 } cx_config_limits;
+
+/* One entry of wasm.plugins: a plugin file mounted as a handler on a route
+ * or as middleware. The limits default to cx_wasm_mount_options_defaults()
+ * (cortex/wasm.h). Strings are owned by the entry. */
+typedef struct cx_config_plugin {
+    char *path;            /* path: the .wasm file (required) */
+    bool middleware;       /* kind: handler (false, the default) or middleware */
+    char *route;           /* route: router pattern of a handler (required for one) */
+    char *prefix;          /* prefix: middleware only; NULL: every route */
+    unsigned methods;      /* methods: bit (1u << cx_method) each, bit 0 (CX_METHOD_OTHER)
+                              for ANY; handler default GET; 0 for middleware */
+    uint64_t fuel;         /* fuel, 100000000; 0: unlimited */
+    uint32_t timeout_ms;   /* timeout (duration), 1s; 0: none */
+    uint32_t memory_pages; /* memory_pages (64 KiB each), 256 */
+    size_t max_body;       /* max_body (size), 1MiB */
+    size_t max_response;   /* max_response (size), 8MiB */
+    bool reuse;            /* reuse: keep instances warm between requests, false */
+    unsigned max_idle;     /* max_idle: warm instances kept with reuse, 16 */
+    /* Where the entry was written: a file name or "<string>" (NULL when it
+     * was not read from YAML), 1-based line and column of its mapping. */
+    char *source;
+    unsigned line, column;
+} cx_config_plugin;
+
+typedef struct cx_config_plugins {
+    cx_config_plugin *items; /* malloc'ed array, NULL when count is 0 */
+    unsigned count;
+} cx_config_plugins;
 
 /* The strings are owned by the struct (malloc'ed, freed by
  * cx_config_free); change them through cx_config_set(). */
@@ -91,6 +127,7 @@ typedef struct cx_config {
     unsigned tracing_sample_permille;  /* tracing.sample_permille, 1000 */
     char *tracing_service;             /* tracing.service, "cortex" */
     char *tracing_protocol;            /* tracing.protocol: http/protobuf, http/json */
+    cx_config_plugins wasm_plugins;    /* wasm.plugins, none (YAML file only) */
 } cx_config;
 
 #define CX_CONFIG_SOURCE_MAX  256
@@ -113,8 +150,9 @@ typedef struct cx_config_error {
  *   CX_ECONFIG    a value that does not parse as the key's type
  *   CX_ERANGE     a value outside the key's range
  *   CX_EPARSE     malformed YAML, or YAML of a shape the schema cannot take
- *                 (lists, aliases, duplicate keys, several documents)
- *   CX_ELIMIT     over CX_CONFIG_MAX_FILE, _STRING or _KEY
+ *                 (lists other than wasm.plugins, aliases, duplicate keys,
+ *                 several documents)
+ *   CX_ELIMIT     over CX_CONFIG_MAX_FILE, _STRING, _KEY or _PLUGINS
  *   CX_EDEPTH     mappings nested deeper than CX_CONFIG_MAX_DEPTH
  *   CX_ENOMEM, and -errno for a file that cannot be read.
  * err may be NULL when the details are not wanted. */

@@ -3,6 +3,7 @@
 #include "core/config_int.h"
 #include <cortex/error.h>
 #include <cortex/http.h>
+#include <cortex/wasm.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,7 +11,7 @@
 #include <strings.h>
 #include <unistd.h>
 
-enum vtype { V_STR, V_UINT, V_SIZE, V_DUR, V_BOOL, V_LEVEL, V_FORMAT };
+enum vtype { V_STR, V_UINT, V_SIZE, V_DUR, V_BOOL, V_LEVEL, V_FORMAT, V_PLUGINS };
 
 typedef struct spec {
     enum vtype type;
@@ -109,16 +110,20 @@ typedef struct spec {
     X("tracing.service", V_STR, tracing_service, 0, 1, 255, "cortex",                              \
       "service.name reported with every span.")                                                    \
     X("tracing.protocol", V_STR, tracing_protocol, 0, 1, 16, "http/protobuf",                      \
-      "OTLP wire for tracing.exporter=otlp: http/protobuf or http/json.")
+      "OTLP wire for tracing.exporter=otlp: http/protobuf or http/json.")                          \
+    X("wasm.plugins", V_PLUGINS, wasm_plugins, 0, 0, CX_CONFIG_MAX_PLUGINS, "[]",                  \
+      "WebAssembly plugins `cortex serve` mounts as handlers or middleware (docs/WASM.md); a "     \
+      "list, written only in the YAML file.")
 
 #define TYPE_NAME(t)                                                                               \
-    ((t) == V_STR     ? "string"                                                                   \
-     : (t) == V_UINT  ? "integer"                                                                  \
-     : (t) == V_SIZE  ? "size"                                                                     \
-     : (t) == V_DUR   ? "duration"                                                                 \
-     : (t) == V_BOOL  ? "boolean"                                                                  \
-     : (t) == V_LEVEL ? "log level"                                                                \
-                      : "log format")
+    ((t) == V_STR       ? "string"                                                                 \
+     : (t) == V_UINT    ? "integer"                                                                \
+     : (t) == V_SIZE    ? "size"                                                                   \
+     : (t) == V_DUR     ? "duration"                                                               \
+     : (t) == V_BOOL    ? "boolean"                                                                \
+     : (t) == V_LEVEL   ? "log level"                                                              \
+     : (t) == V_PLUGINS ? "list"                                                                   \
+                        : "log format")
 
 #define AS_INFO(key, type, field, nullable, min, max, dflt, doc) {key, TYPE_NAME(type), dflt, doc},
 #define AS_SPEC(key, type, field, nullable, min, max, dflt, doc)                                   \
@@ -510,8 +515,8 @@ static int parse_number(const spec *sp, const char *s, uint64_t *n, verdict *v) 
     return CX_OK;
 }
 
-static int set_string(cx_config *cfg, const spec *sp, const char *s, verdict *v) {
-    char **slot = (char **)((char *)cfg + sp->offset);
+static int set_string(void *base, const spec *sp, const char *s, verdict *v) {
+    char **slot = (char **)((char *)base + sp->offset);
     size_t n = s ? strlen(s) : 0;
     if (n == 0) {
         if (!sp->nullable) return reject(v, CX_ECONFIG, "needs a value", "");
@@ -533,10 +538,24 @@ static int set_string(cx_config *cfg, const spec *sp, const char *s, verdict *v)
     return CX_OK;
 }
 
-/* Parse s as the setting's type and store it; cfg is untouched on error. */
-static int set_value(cx_config *cfg, const spec *sp, const char *s, verdict *v) {
-    void *p = (char *)cfg + sp->offset;
-    if (sp->type == V_STR) return set_string(cfg, sp, s, v);
+static void plugins_clear(cx_config_plugins *list);
+
+/* Parse s as the setting's type and store it at base + sp->offset (base:
+ * a cx_config, or a cx_config_plugin for the fields of a plugin); base is
+ * untouched on error. */
+static int set_value(void *base, const spec *sp, const char *s, verdict *v) {
+    void *p = (char *)base + sp->offset;
+    if (sp->type == V_STR) return set_string(base, sp, s, v);
+    if (sp->type == V_PLUGINS) {
+        /* Text can only clear the list: entries are YAML mappings. */
+        if (s && *s && strcmp(s, "[]") != 0)
+            return reject(v, CX_ECONFIG,
+                          "a list of plugins: write it in the YAML file (only \"\" or [] "
+                          "clears it here)",
+                          s);
+        plugins_clear(p);
+        return CX_OK;
+    }
     if (!s || !*s) return reject(v, CX_ECONFIG, "needs a value", "");
     if (sp->type == V_LEVEL) {
         cx_log_level lv;
@@ -583,6 +602,290 @@ int cx_config_set(cx_config *cfg, const char *key, const char *value, cx_config_
     return cx__config_set_at(cfg, key, value, NULL, NULL, err);
 }
 
+/* ---- wasm.plugins entries -------------------------------------------------- */
+
+/* The fields of one entry that take a value of a common type; kind and
+ * methods are parsed on their own. Defaults come from the mount's. */
+#define PLUGIN_FIELD(name, type, field, nullable, min, max)                                        \
+    {                                                                                              \
+        name, {                                                                                    \
+            type, offsetof(cx_config_plugin, field), sizeof(((cx_config_plugin *)0)->field),       \
+                nullable, min, max                                                                 \
+        }                                                                                          \
+    }
+static const struct {
+    const char *name;
+    spec sp;
+} plugin_fields[] = {
+    PLUGIN_FIELD("path", V_STR, path, 0, 1, CX_CONFIG_MAX_STRING),
+    {"kind", {V_STR, 0, 0, 0, 0, 0}},
+    PLUGIN_FIELD("route", V_STR, route, 0, 1, 1024),
+    PLUGIN_FIELD("prefix", V_STR, prefix, 1, 1, 1024),
+    {"methods", {V_STR, 0, 0, 0, 0, 0}},
+    PLUGIN_FIELD("fuel", V_UINT, fuel, 0, 0, UINT64_MAX),
+    PLUGIN_FIELD("timeout", V_DUR, timeout_ms, 0, 0, 3600000),
+    PLUGIN_FIELD("memory_pages", V_UINT, memory_pages, 0, 1, 65536),
+    PLUGIN_FIELD("max_body", V_SIZE, max_body, 0, 0, 1024 * MIB),
+    PLUGIN_FIELD("max_response", V_SIZE, max_response, 0, 1, 1024 * MIB),
+    PLUGIN_FIELD("reuse", V_BOOL, reuse, 0, 0, 0),
+    PLUGIN_FIELD("max_idle", V_UINT, max_idle, 0, 1, 4096),
+};
+#define NPLUGIN_FIELDS (sizeof plugin_fields / sizeof plugin_fields[0])
+enum { F_PATH, F_KIND, F_ROUTE, F_PREFIX, F_METHODS };
+
+void cx__config_plugin_init(cx_config_plugin *p) {
+    cx_wasm_mount_options o;
+    cx_wasm_mount_options_defaults(&o);
+    *p = (cx_config_plugin){
+        .methods = 1u << CX_METHOD_GET,
+        .fuel = o.fuel,
+        .timeout_ms = o.deadline_ms,
+        .memory_pages = o.max_memory_pages,
+        .max_body = o.max_body,
+        .max_response = o.max_response,
+        .reuse = o.reuse,
+        .max_idle = o.max_idle,
+    };
+}
+
+void cx__config_plugin_free(cx_config_plugin *p) {
+    free(p->path);
+    free(p->route);
+    free(p->prefix);
+    free(p->source);
+    p->path = p->route = p->prefix = p->source = NULL;
+}
+
+static void plugins_clear(cx_config_plugins *list) {
+    for (unsigned i = 0; i < list->count; i++) cx__config_plugin_free(&list->items[i]);
+    free(list->items);
+    list->items = NULL;
+    list->count = 0;
+}
+
+void cx__config_plugins_replace(cx_config *cfg, cx_config_plugins *list) {
+    plugins_clear(&cfg->wasm_plugins);
+    cfg->wasm_plugins = *list;
+    *list = (cx_config_plugins){0};
+}
+
+static int plugin_copy(cx_config_plugin *dst, const cx_config_plugin *src) {
+    *dst = *src;
+    dst->path = dst->route = dst->prefix = dst->source = NULL;
+    const char *from[4] = {src->path, src->route, src->prefix, src->source};
+    char **to[4] = {&dst->path, &dst->route, &dst->prefix, &dst->source};
+    for (int i = 0; i < 4; i++) {
+        if (from[i] && !(*to[i] = strdup(from[i]))) {
+            cx__config_plugin_free(dst);
+            return CX_ENOMEM;
+        }
+    }
+    return CX_OK;
+}
+
+static int plugins_copy(cx_config_plugins *dst, const cx_config_plugins *src) {
+    *dst = (cx_config_plugins){0};
+    if (!src->count) return CX_OK;
+    dst->items = calloc(src->count, sizeof *dst->items);
+    if (!dst->items) return CX_ENOMEM;
+    for (; dst->count < src->count; dst->count++) {
+        if (plugin_copy(&dst->items[dst->count], &src->items[dst->count])) {
+            plugins_clear(dst);
+            return CX_ENOMEM;
+        }
+    }
+    return CX_OK;
+}
+
+/* One method name (as HTTP spells it: upper case) or ANY, added to p. */
+int cx__config_plugin_method(cx_config_plugin *p, const char *name, const cx__config_pos *pos,
+                             const char *label, cx_config_error *err) {
+    if (strcmp(name, "ANY") == 0) {
+        p->methods |= 1u; /* bit 0 (CX_METHOD_OTHER): every method */
+        return CX_OK;
+    }
+    for (int m = CX_METHOD_GET; m < CX_METHOD_COUNT_; m++) {
+        if (strcmp(name, cx_method_name((cx_method)m)) == 0) {
+            p->methods |= 1u << m;
+            return CX_OK;
+        }
+    }
+    char shown[96];
+    cx__config_quote(shown, sizeof shown, name, strlen(name), 48);
+    return cx__config_fail(err, CX_ECONFIG, pos, label,
+                           "not a method (GET, HEAD, POST, PUT, DELETE, PATCH, OPTIONS, TRACE, "
+                           "CONNECT or ANY): %s",
+                           shown);
+}
+
+/* methods as one scalar: "GET" or "GET, POST". */
+static int methods_from_text(cx_config_plugin *p, const char *s, const cx__config_pos *pos,
+                             const char *label, cx_config_error *err) {
+    char one[16];
+    for (;;) {
+        while (*s == ' ') s++;
+        size_t n = strcspn(s, ", ");
+        if (n == 0 || n >= sizeof one)
+            return cx__config_fail(err, CX_ECONFIG, pos, label,
+                                   "a method or a list of methods ([GET, POST])");
+        memcpy(one, s, n);
+        one[n] = '\0';
+        int rc = cx__config_plugin_method(p, one, pos, label, err);
+        if (rc) return rc;
+        s += n;
+        while (*s == ' ') s++;
+        if (!*s) return CX_OK;
+        if (*s++ != ',')
+            return cx__config_fail(err, CX_ECONFIG, pos, label,
+                                   "methods are separated by commas ([GET, POST])");
+    }
+}
+
+int cx__config_plugin_field(const char *name, size_t len) {
+    for (size_t i = 0; i < NPLUGIN_FIELDS; i++)
+        if (strlen(plugin_fields[i].name) == len && !memcmp(plugin_fields[i].name, name, len))
+            return (int)i;
+    return -1;
+}
+
+const char *cx__config_plugin_field_name(int field) {
+    return field >= 0 && (size_t)field < NPLUGIN_FIELDS ? plugin_fields[field].name : "";
+}
+
+int cx__config_plugin_is_methods(int field) {
+    return field == F_METHODS;
+}
+
+int cx__config_plugin_set(cx_config_plugin *p, int field, const char *value,
+                          const cx__config_pos *pos, const char *label, cx_config_error *err) {
+    if (field < 0 || (size_t)field >= NPLUGIN_FIELDS)
+        return cx__config_fail(err, CX_ENOTFOUND, pos, label, "unknown field");
+    if (field == F_KIND) {
+        if (value && !strcmp(value, "handler"))
+            p->middleware = false;
+        else if (value && !strcmp(value, "middleware"))
+            p->middleware = true;
+        else
+            return cx__config_fail(err, CX_ECONFIG, pos, label, "handler or middleware, not %s",
+                                   value ? value : "null");
+        return CX_OK;
+    }
+    if (field == F_METHODS) {
+        p->methods = 0;
+        if (!value || !*value)
+            return cx__config_fail(err, CX_ECONFIG, pos, label, "needs at least one method");
+        return methods_from_text(p, value, pos, label, err);
+    }
+    verdict v = {0};
+    int rc = set_value(p, &plugin_fields[field].sp, value, &v);
+    if (rc == CX_ENOMEM) return cx__config_fail(err, rc, pos, label, "out of memory");
+    if (rc) return cx__config_fail(err, rc, pos, label, "%s", v.detail);
+    return CX_OK;
+}
+
+/* Does a router pattern or prefix look like one? The router has the last
+ * word (cortex serve reports its verdict with the entry's position); this
+ * catches what is plainly wrong while the YAML position is at hand. */
+static bool path_like(const char *s) {
+    return s && s[0] == '/' && !strpbrk(s, " ?#");
+}
+
+int cx__config_plugin_check(cx_config_plugin *p, unsigned seen, const cx__config_pos *pos,
+                            const char *label, cx_config_error *err) {
+    if (!(seen & (1u << F_PATH)))
+        return cx__config_fail(err, CX_ECONFIG, pos, label, "needs a path (the .wasm file)");
+    if (p->middleware) {
+        if (seen & (1u << F_ROUTE))
+            return cx__config_fail(err, CX_ECONFIG, pos, label,
+                                   "route is for handlers; middleware takes a prefix");
+        if (seen & (1u << F_METHODS))
+            return cx__config_fail(err, CX_ECONFIG, pos, label,
+                                   "methods is for handlers; middleware sees every method");
+        p->methods = 0;
+        if (p->prefix && !path_like(p->prefix))
+            return cx__config_fail(err, CX_ECONFIG, pos, label,
+                                   "prefix must be a path starting with /");
+        size_t n = p->prefix ? strlen(p->prefix) : 0;
+        if (n > 1 && p->prefix[n - 1] == '/')
+            return cx__config_fail(err, CX_ECONFIG, pos, label,
+                                   "prefix must not end with / (write /api, not /api/)");
+        if (n == 1) { /* "/": every route, as with no prefix */
+            free(p->prefix);
+            p->prefix = NULL;
+        }
+        return CX_OK;
+    }
+    if (seen & (1u << F_PREFIX))
+        return cx__config_fail(err, CX_ECONFIG, pos, label,
+                               "prefix is for middleware; a handler takes a route");
+    if (!(seen & (1u << F_ROUTE)))
+        return cx__config_fail(err, CX_ECONFIG, pos, label,
+                               "a handler needs a route (e.g. /hello/*rest)");
+    if (!path_like(p->route))
+        return cx__config_fail(err, CX_ECONFIG, pos, label,
+                               "route must be a path pattern starting with /");
+    if ((p->methods & 1u) && p->methods != 1u)
+        return cx__config_fail(err, CX_ECONFIG, pos, label,
+                               "ANY already means every method: list no other");
+    return CX_OK;
+}
+
+static int append_quoted(cx_buf *out, const char *s) {
+    int rc = cx_buf_putc(out, '"');
+    for (; *s && !rc; s++) {
+        if (*s == '"' || *s == '\\') rc = cx_buf_putc(out, '\\');
+        if (!rc) rc = cx_buf_putc(out, *s);
+    }
+    return rc ? rc : cx_buf_putc(out, '"');
+}
+
+/* One entry in YAML flow style, every field written out. */
+static int append_plugin(const cx_config_plugin *p, cx_buf *out) {
+    int rc = cx_buf_puts(out, "{path: ");
+    if (!rc) rc = append_quoted(out, p->path ? p->path : "");
+    if (!rc) rc = cx_buf_puts(out, p->middleware ? ", kind: middleware" : ", kind: handler");
+    if (!rc && !p->middleware) {
+        rc = cx_buf_puts(out, ", route: ");
+        if (!rc) rc = append_quoted(out, p->route ? p->route : "");
+        if (!rc) rc = cx_buf_puts(out, ", methods: [");
+        const char *sep = "";
+        if (!rc && (p->methods & 1u)) {
+            rc = cx_buf_puts(out, "ANY");
+            sep = ", ";
+        }
+        for (int m = CX_METHOD_GET; m < CX_METHOD_COUNT_ && !rc; m++) {
+            if (!(p->methods & (1u << m))) continue;
+            rc = cx_buf_printf(out, "%s%s", sep, cx_method_name((cx_method)m));
+            sep = ", ";
+        }
+        if (!rc) rc = cx_buf_putc(out, ']');
+    }
+    if (!rc && p->middleware && p->prefix) {
+        rc = cx_buf_puts(out, ", prefix: ");
+        if (!rc) rc = append_quoted(out, p->prefix);
+    }
+    for (size_t i = F_METHODS + 1; i < NPLUGIN_FIELDS && !rc; i++) {
+        const spec *sp = &plugin_fields[i].sp;
+        const void *v = (const char *)p + sp->offset;
+        char num[48];
+        if (sp->type == V_BOOL)
+            snprintf(num, sizeof num, "%s", *(const bool *)v ? "true" : "false");
+        else
+            format_number(sp, load_uint(v, sp->width), num, sizeof num);
+        rc = cx_buf_printf(out, ", %s: %s", plugin_fields[i].name, num);
+    }
+    return rc ? rc : cx_buf_putc(out, '}');
+}
+
+static int append_plugins(const cx_config_plugins *list, cx_buf *out) {
+    int rc = cx_buf_putc(out, '[');
+    for (unsigned i = 0; i < list->count && !rc; i++) {
+        if (i) rc = cx_buf_puts(out, ", ");
+        if (!rc) rc = append_plugin(&list->items[i], out);
+    }
+    return rc ? rc : cx_buf_putc(out, ']');
+}
+
 /* ---- life cycle ------------------------------------------------------------ */
 
 int cx_config_init(cx_config *cfg) {
@@ -601,6 +904,7 @@ int cx_config_init(cx_config *cfg) {
 
 void cx_config_free(cx_config *cfg) {
     if (!cfg) return;
+    plugins_clear(&cfg->wasm_plugins);
     for (size_t i = 0; i < NSETTINGS; i++) {
         if (specs[i].type != V_STR) continue;
         char **slot = (char **)((char *)cfg + specs[i].offset);
@@ -611,6 +915,11 @@ void cx_config_free(cx_config *cfg) {
 
 int cx_config_copy(cx_config *dst, const cx_config *src) {
     *dst = *src;
+    if (plugins_copy(&dst->wasm_plugins, &src->wasm_plugins)) {
+        for (size_t j = 0; j < NSETTINGS; j++)
+            if (specs[j].type == V_STR) *(char **)((char *)dst + specs[j].offset) = NULL;
+        return CX_ENOMEM;
+    }
     for (size_t i = 0; i < NSETTINGS; i++) {
         if (specs[i].type != V_STR) continue;
         char **slot = (char **)((char *)dst + specs[i].offset);
@@ -634,13 +943,7 @@ static int append_value(const cx_config *cfg, size_t i, cx_buf *out) {
     switch (sp->type) {
     case V_STR: {
         const char *s = *(char *const *)p;
-        if (!s) return cx_buf_puts(out, "null");
-        int rc = cx_buf_putc(out, '"');
-        for (; *s && !rc; s++) {
-            if (*s == '"' || *s == '\\') rc = cx_buf_putc(out, '\\');
-            if (!rc) rc = cx_buf_putc(out, *s);
-        }
-        return rc ? rc : cx_buf_putc(out, '"');
+        return s ? append_quoted(out, s) : cx_buf_puts(out, "null");
     }
     case V_BOOL:
         return cx_buf_puts(out, *(const bool *)p ? "true" : "false");
@@ -648,6 +951,8 @@ static int append_value(const cx_config *cfg, size_t i, cx_buf *out) {
         return cx_buf_puts(out, cx_log_level_name(*(const cx_log_level *)p));
     case V_FORMAT:
         return cx_buf_puts(out, cx_log_format_name(*(const cx_log_format *)p));
+    case V_PLUGINS:
+        return append_plugins(p, out);
     default:
         format_number(sp, load_uint(p, sp->width), num, sizeof num);
         return cx_buf_puts(out, num);
@@ -672,8 +977,18 @@ int cx_config_dump(const cx_config *cfg, cx_buf *out) {
             section = key;
             section_len = len;
         }
-        if (!rc) rc = cx_buf_printf(out, "  %s: ", dot + 1);
-        if (!rc) rc = append_value(cfg, i, out);
+        if (!rc) rc = cx_buf_printf(out, "  %s:", dot + 1);
+        const cx_config_plugins *list = &cfg->wasm_plugins;
+        if (specs[i].type == V_PLUGINS && list->count) {
+            /* One entry per line, in flow style: readable, and it reads back. */
+            for (unsigned k = 0; k < list->count && !rc; k++) {
+                rc = cx_buf_puts(out, "\n    - ");
+                if (!rc) rc = append_plugin(&list->items[k], out);
+            }
+        } else {
+            if (!rc) rc = cx_buf_putc(out, ' ');
+            if (!rc) rc = append_value(cfg, i, out);
+        }
         if (!rc) rc = cx_buf_putc(out, '\n');
     }
     return rc;

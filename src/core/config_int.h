@@ -34,4 +34,27 @@ int cx__config_fail(cx_config_error *err, int code, const cx__config_pos *pos, c
  * bytes: safe to print whatever the input held. */
 void cx__config_quote(char *out, size_t cap, const char *s, size_t n, size_t max);
 
+/* ---- wasm.plugins entries (config.c), for the YAML loader ----------------
+ * An entry is a mapping of fields. The loader starts one with _init, sets
+ * each field with _set (for methods given as a YAML sequence: clears
+ * p->methods and calls _method per item instead), then calls _check with
+ * the bitmask of the fields it saw (bit = field index) and the entry's
+ * position. label names the entry or field in messages
+ * ("wasm.plugins[2].fuel"). */
+void cx__config_plugin_init(cx_config_plugin *p);
+void cx__config_plugin_free(cx_config_plugin *p);
+/* Index of a field name, or -1; and the name of an index ("" if none). */
+int cx__config_plugin_field(const char *name, size_t len);
+const char *cx__config_plugin_field_name(int field);
+/* Is the field the list of methods (which may be a YAML sequence)? */
+int cx__config_plugin_is_methods(int field);
+int cx__config_plugin_set(cx_config_plugin *p, int field, const char *value,
+                          const cx__config_pos *pos, const char *label, cx_config_error *err);
+int cx__config_plugin_method(cx_config_plugin *p, const char *name, const cx__config_pos *pos,
+                             const char *label, cx_config_error *err);
+int cx__config_plugin_check(cx_config_plugin *p, unsigned seen, const cx__config_pos *pos,
+                            const char *label, cx_config_error *err);
+/* Free cfg's list and move *list in its place (*list is left empty). */
+void cx__config_plugins_replace(cx_config *cfg, cx_config_plugins *list);
+
 #endif

@@ -1,7 +1,9 @@
 /* The YAML layer of the configuration: libyaml's event parser, walked with
  * a stack of open mappings whose keys join into the dotted key. Only the
  * shape the schema can take is accepted (one document, nested mappings,
- * scalar values); anything else is an error with its position. */
+ * scalar values, and the one list, wasm.plugins: a sequence of flat
+ * mappings whose methods may be a sequence of scalars); anything else is an
+ * error with its position. */
 #include "core/config_int.h"
 #include <cortex/error.h>
 #include <errno.h>
@@ -18,6 +20,20 @@ typedef struct level {
     yaml_mark_t key; /* where that key was */
 } level;
 
+/* wasm.plugins while it is being read: entries are collected here and
+ * replace the configuration's list when the sequence ends. */
+typedef struct plist {
+    bool active;            /* inside the sequence */
+    cx_config_plugins list; /* entries read so far (room for the maximum) */
+    bool in_entry;          /* inside an entry's mapping */
+    cx_config_plugin cur;   /* that entry */
+    unsigned cur_seen;      /* its fields seen, bit = field index */
+    yaml_mark_t cur_mark;   /* where it starts */
+    int field;              /* the field whose value comes next, -1: a key comes next */
+    bool in_methods;        /* inside methods: [...] */
+    unsigned nmethods;
+} plist;
+
 typedef struct walker {
     cx_config *cfg;
     cx_config_error *err;
@@ -30,6 +46,7 @@ typedef struct walker {
     size_t depth; /* open mappings */
     level stack[CX_CONFIG_MAX_DEPTH];
     int documents;
+    plist pl;
 } walker;
 
 static cx__config_pos at(const walker *w, yaml_mark_t mark) {
@@ -131,7 +148,168 @@ static void on_mapping_end(walker *w) {
     w->path[w->plen] = '\0';
 }
 
+/* ---- wasm.plugins ------------------------------------------------------------ */
+
+static bool is_list_key(const char *path, size_t len) {
+    int i = cx__config_find(path, len);
+    return i >= 0 && strcmp(cx_config_keys(NULL)[i].type, "list") == 0;
+}
+
+/* "wasm.plugins[2]" or "wasm.plugins[2].fuel" into out. */
+static const char *plugin_label(const walker *w, char *out, size_t cap, bool with_field) {
+    const char *f = with_field ? cx__config_plugin_field_name(w->pl.field) : "";
+    snprintf(out, cap, "%s[%u]%s%s", w->path, w->pl.list.count, *f ? "." : "", f);
+    return out;
+}
+
+static int list_start(walker *w, level *lv) {
+    int i = cx__config_find(w->path, w->plen);
+    if (w->seen && w->seen[i]++) {
+        cx__config_pos pos = at(w, lv->key);
+        return cx__config_fail(w->err, CX_EPARSE, &pos, w->path, "set twice in the same place");
+    }
+    w->pl = (plist){.active = true, .field = -1};
+    w->pl.list.items = calloc(CX_CONFIG_MAX_PLUGINS, sizeof *w->pl.list.items);
+    if (!w->pl.list.items) return cx__config_fail(w->err, CX_ENOMEM, NULL, "", "out of memory");
+    return CX_OK;
+}
+
+static int list_entry_start(walker *w, const yaml_event_t *ev) {
+    if (w->pl.list.count == CX_CONFIG_MAX_PLUGINS) {
+        char what[64];
+        snprintf(what, sizeof what, "more than %d plugins", CX_CONFIG_MAX_PLUGINS);
+        return fail_at(w, CX_ELIMIT, ev->start_mark, what);
+    }
+    cx__config_plugin_init(&w->pl.cur);
+    w->pl.cur.source = strdup(w->name);
+    if (!w->pl.cur.source) return cx__config_fail(w->err, CX_ENOMEM, NULL, "", "out of memory");
+    w->pl.cur.line = (unsigned)ev->start_mark.line + 1;
+    w->pl.cur.column = (unsigned)ev->start_mark.column + 1;
+    w->pl.in_entry = true;
+    w->pl.cur_seen = 0;
+    w->pl.cur_mark = ev->start_mark;
+    w->pl.field = -1;
+    return CX_OK;
+}
+
+static int list_entry_end(walker *w) {
+    char label[CX_CONFIG_MAX_KEY + 32];
+    cx__config_pos pos = at(w, w->pl.cur_mark);
+    plugin_label(w, label, sizeof label, false);
+    pos.label = label;
+    int rc = cx__config_plugin_check(&w->pl.cur, w->pl.cur_seen, &pos, label, w->err);
+    if (rc) return rc;
+    w->pl.list.items[w->pl.list.count++] = w->pl.cur;
+    w->pl.cur = (cx_config_plugin){0};
+    w->pl.in_entry = false;
+    return CX_OK;
+}
+
+static void list_end(walker *w) {
+    cx_config_plugins *list = &w->pl.list;
+    if (!list->count) {
+        free(list->items);
+        list->items = NULL;
+    }
+    cx__config_plugins_replace(w->cfg, list);
+    w->pl.active = false;
+    level *lv = &w->stack[w->depth - 1];
+    lv->have_key = false;
+    w->plen = lv->base;
+    w->path[w->plen] = '\0';
+}
+
+static int list_scalar(walker *w, const yaml_event_t *ev) {
+    plist *pl = &w->pl;
+    const char *s = (const char *)ev->data.scalar.value;
+    size_t n = ev->data.scalar.length;
+    char label[CX_CONFIG_MAX_KEY + 32];
+    if (!pl->in_entry)
+        return fail_at(w, CX_ECONFIG, ev->start_mark,
+                       "each plugin is a mapping (path: ..., route: ...), not a value");
+    if (n > CX_CONFIG_MAX_STRING) return fail_at(w, CX_ELIMIT, ev->start_mark, "value too long");
+    if (memchr(s, '\0', n)) return fail_at(w, CX_ECONFIG, ev->start_mark, "value with a NUL byte");
+    cx__config_pos pos = at(w, ev->start_mark);
+    pos.label = plugin_label(w, label, sizeof label, true);
+    if (pl->in_methods) {
+        pl->nmethods++;
+        return cx__config_plugin_method(&pl->cur, s, &pos, label, w->err);
+    }
+    if (pl->field < 0) {
+        int f = cx__config_plugin_field(s, n);
+        char shown[96];
+        cx__config_quote(shown, sizeof shown, s, n, 48);
+        if (f < 0)
+            return cx__config_fail(w->err, CX_ENOTFOUND, &pos, label,
+                                   "unknown field %s (path, kind, route, prefix, methods, fuel, "
+                                   "timeout, memory_pages, max_body, max_response, reuse, "
+                                   "max_idle)",
+                                   shown);
+        if (pl->cur_seen & (1u << f))
+            return cx__config_fail(w->err, CX_EPARSE, &pos, label, "%s set twice", shown);
+        pl->cur_seen |= 1u << f;
+        pl->field = f;
+        return CX_OK;
+    }
+    int rc =
+        cx__config_plugin_set(&pl->cur, pl->field, is_null(ev) ? NULL : s, &pos, label, w->err);
+    pl->field = -1;
+    return rc;
+}
+
+/* Every event while inside wasm.plugins. */
+static int list_event(walker *w, const yaml_event_t *ev) {
+    plist *pl = &w->pl;
+    char label[CX_CONFIG_MAX_KEY + 32];
+    switch (ev->type) {
+    case YAML_SCALAR_EVENT:
+        return list_scalar(w, ev);
+    case YAML_SEQUENCE_START_EVENT:
+        if (pl->in_entry && pl->field >= 0 && !pl->in_methods &&
+            cx__config_plugin_is_methods(pl->field)) {
+            pl->in_methods = true;
+            pl->nmethods = 0;
+            pl->cur.methods = 0;
+            return CX_OK;
+        }
+        return fail_at(w, CX_EPARSE, ev->start_mark, "lists are not supported here");
+    case YAML_SEQUENCE_END_EVENT:
+        if (pl->in_methods) {
+            pl->in_methods = false;
+            if (!pl->nmethods) {
+                cx__config_pos pos = at(w, ev->start_mark);
+                pos.label = plugin_label(w, label, sizeof label, true);
+                return cx__config_fail(w->err, CX_ECONFIG, &pos, label,
+                                       "needs at least one method");
+            }
+            pl->field = -1;
+            return CX_OK;
+        }
+        list_end(w);
+        return CX_OK;
+    case YAML_MAPPING_START_EVENT:
+        if (!pl->in_entry) return list_entry_start(w, ev);
+        return fail_at(w, CX_ECONFIG, ev->start_mark,
+                       "a plugin's fields take values, not mappings");
+    case YAML_MAPPING_END_EVENT:
+        return list_entry_end(w);
+    case YAML_ALIAS_EVENT:
+        return fail_at(w, CX_EPARSE, ev->start_mark, "aliases are not supported");
+    default:
+        return CX_OK;
+    }
+}
+
+static void list_free(walker *w) {
+    cx_config_plugins *list = &w->pl.list;
+    for (unsigned i = 0; i < list->count; i++) cx__config_plugin_free(&list->items[i]);
+    free(list->items);
+    cx__config_plugin_free(&w->pl.cur);
+    w->pl = (plist){0};
+}
+
 static int on_event(walker *w, const yaml_event_t *ev) {
+    if (w->pl.active) return list_event(w, ev);
     switch (ev->type) {
     case YAML_DOCUMENT_START_EVENT:
         if (++w->documents > 1)
@@ -145,6 +323,8 @@ static int on_event(walker *w, const yaml_event_t *ev) {
         on_mapping_end(w);
         return CX_OK;
     case YAML_SEQUENCE_START_EVENT:
+        if (w->depth > 0 && w->stack[w->depth - 1].have_key && is_list_key(w->path, w->plen))
+            return list_start(w, &w->stack[w->depth - 1]);
         return fail_at(w, CX_EPARSE, ev->start_mark, "lists are not supported here");
     case YAML_ALIAS_EVENT:
         return fail_at(w, CX_EPARSE, ev->start_mark, "aliases are not supported");
@@ -219,6 +399,7 @@ int cx_config_load_string(cx_config *cfg, const char *data, size_t len, const ch
     w.seen = calloc(cx__config_count(), 1);
     int rc = w.seen ? walk(&w) : cx__config_fail(err, CX_ENOMEM, NULL, "", "out of memory");
     free(w.seen);
+    list_free(&w);
     if (rc) {
         cx_config_free(&tmp);
         return rc;

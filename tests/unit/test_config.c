@@ -6,6 +6,7 @@
 #include <cortex/config.h>
 #include <cortex/http.h>
 #include <cortex/log.h>
+#include <cortex/wasm.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -192,7 +193,7 @@ TEST(apply_log_configures_a_logger) {
 TEST(key_table_is_complete_and_unique) {
     size_t n = 0;
     const cx_config_key_info *keys = cx_config_keys(&n);
-    CHECK_EQ(n, 40); /* server, log, limits, tls, http2, metrics, health, tracing */
+    CHECK_EQ(n, 41); /* server, log, limits, tls, http2, metrics, health, tracing, wasm */
     CHECK(cx_config_keys(NULL) == keys);
     for (size_t i = 0; i < n; i++) {
         CHECK(keys[i].key && strchr(keys[i].key, '.'));
@@ -1247,6 +1248,300 @@ TEST(later_files_override_earlier) {
     CHECK_EQ(cx_config_load_file(&cfg, data("minimal.yaml"), NULL), 0);
     CHECK_EQ(cfg.port, 9000);
     CHECK_EQ(cfg.threads, 4); /* from full.yaml */
+    cx_config_free(&cfg);
+}
+
+/* ---- wasm.plugins ------------------------------------------------------------------------ */
+
+static char *plugins_text(const cx_config *cfg) {
+    static char out[8192];
+    cx_buf b = CX_BUF_INIT;
+    int rc = cx_config_get(cfg, "wasm.plugins", &b);
+    snprintf(out, sizeof out, "%.*s", rc ? 3 : (int)b.len, rc ? "ERR" : b.data);
+    cx_buf_free(&b);
+    return out;
+}
+
+TEST(plugins_default_to_none) {
+    cx_config cfg;
+    cx_config_init(&cfg);
+    CHECK_EQ(cfg.wasm_plugins.count, 0);
+    CHECK(cfg.wasm_plugins.items == NULL);
+    CHECK_STR(plugins_text(&cfg), "[]");
+    cx_buf out = CX_BUF_INIT;
+    CHECK_EQ(cx_config_dump(&cfg, &out), 0);
+    cx_buf_putc(&out, '\0');
+    CHECK(strstr(out.data, "\nwasm:\n  plugins: []\n") != NULL);
+    cx_buf_free(&out);
+    cx_config_free(&cfg);
+}
+
+TEST(plugins_from_yaml) {
+    cx_config cfg;
+    cx_config_init(&cfg);
+    cx_config_error err;
+    int rc = load(&cfg,
+                  "server:\n"
+                  "  port: 9000\n"
+                  "wasm:\n"
+                  "  plugins:\n"
+                  "    - path: /srv/hello.wasm\n"
+                  "      route: /hello/*rest\n"
+                  "      methods: [GET, POST]\n"
+                  "      fuel: 5000\n"
+                  "      timeout: 250ms\n"
+                  "      memory_pages: 32\n"
+                  "      max_body: 64KiB\n"
+                  "      max_response: 1MiB\n"
+                  "      reuse: yes\n"
+                  "      max_idle: 4\n"
+                  "    - path: /srv/guard.wasm\n"
+                  "      kind: middleware\n"
+                  "      prefix: /api\n"
+                  "    - {path: /srv/any.wasm, route: /any, methods: ANY}\n"
+                  "    - path: /srv/all.wasm\n"
+                  "      kind: middleware\n"
+                  "      prefix: /\n"
+                  "    - path: /srv/two.wasm\n"
+                  "      route: /two\n"
+                  "      methods: PUT, DELETE\n",
+                  &err);
+    if (rc) fprintf(stderr, "  %s\n", err.message);
+    CHECK_EQ(rc, 0);
+    CHECK_EQ(cfg.port, 9000);
+    CHECK_EQ(cfg.wasm_plugins.count, 5);
+    const cx_config_plugin *p = cfg.wasm_plugins.items;
+    CHECK_STR(p[0].path, "/srv/hello.wasm");
+    CHECK(!p[0].middleware);
+    CHECK_STR(p[0].route, "/hello/*rest");
+    CHECK_EQ(p[0].methods, (1u << CX_METHOD_GET) | (1u << CX_METHOD_POST));
+    CHECK_EQ(p[0].fuel, 5000);
+    CHECK_EQ(p[0].timeout_ms, 250);
+    CHECK_EQ(p[0].memory_pages, 32);
+    CHECK_EQ(p[0].max_body, 64 * 1024);
+    CHECK_EQ(p[0].max_response, 1 << 20);
+    CHECK(p[0].reuse);
+    CHECK_EQ(p[0].max_idle, 4);
+    CHECK_STR(p[0].source, "test.yaml");
+    CHECK_EQ(p[0].line, 5);
+    CHECK_EQ(p[0].column, 7);
+    CHECK(p[1].middleware);
+    CHECK_STR(p[1].prefix, "/api");
+    CHECK(p[1].route == NULL);
+    CHECK_EQ(p[1].methods, 0);
+    CHECK_EQ(p[1].line, 15);
+    CHECK_EQ(p[2].methods, 1u); /* ANY */
+    CHECK_EQ(p[2].line, 18);
+    CHECK(p[3].middleware && p[3].prefix == NULL); /* "/" is every route */
+    CHECK_EQ(p[4].methods, (1u << CX_METHOD_PUT) | (1u << CX_METHOD_DELETE));
+    cx_config_free(&cfg);
+    CHECK(cfg.wasm_plugins.items == NULL);
+}
+
+/* Left out, the limits are the mount's defaults (cortex/wasm.h). */
+TEST(plugin_defaults_are_the_mounts) {
+    cx_config cfg;
+    cx_config_init(&cfg);
+    CHECK_EQ(load(&cfg, "wasm:\n  plugins:\n    - {path: a.wasm, route: /a}\n", NULL), 0);
+    CHECK_EQ(cfg.wasm_plugins.count, 1);
+    const cx_config_plugin *p = &cfg.wasm_plugins.items[0];
+    cx_wasm_mount_options o;
+    cx_wasm_mount_options_defaults(&o);
+    CHECK_EQ(p->methods, 1u << CX_METHOD_GET);
+    CHECK_EQ(p->fuel, o.fuel);
+    CHECK_EQ(p->timeout_ms, o.deadline_ms);
+    CHECK_EQ(p->memory_pages, o.max_memory_pages);
+    CHECK_EQ(p->max_body, o.max_body);
+    CHECK_EQ(p->max_response, o.max_response);
+    CHECK_EQ(p->reuse, o.reuse);
+    CHECK_EQ(p->max_idle, o.max_idle);
+    cx_config_free(&cfg);
+}
+
+/* The error, its position and a piece of its message. */
+static void plugin_error(const char *yaml, int code, unsigned line, unsigned col, const char *key,
+                         const char *what) {
+    cx_config cfg;
+    cx_config_init(&cfg);
+    cx_config_error err = {0};
+    int rc = load(&cfg, yaml, &err);
+    if (rc != code || !strstr(err.message, what))
+        fprintf(stderr, "  for %s  got %d: %s\n", yaml, rc, err.message);
+    CHECK_EQ(rc, code);
+    CHECK_EQ(err.line, line);
+    CHECK_EQ(err.column, col);
+    CHECK_STR(err.key, key);
+    CHECK(strstr(err.message, what) != NULL);
+    CHECK_EQ(cfg.wasm_plugins.count, 0); /* all or nothing */
+    cx_config_free(&cfg);
+}
+
+#define PLUGIN1(fields) "wasm:\n  plugins:\n    - path: a.wasm\n" fields
+
+TEST(plugin_errors_have_positions) {
+    plugin_error(PLUGIN1(""), CX_ECONFIG, 3, 7, "wasm.plugins[0]", "needs a route");
+    plugin_error("wasm:\n  plugins:\n    - route: /a\n", CX_ECONFIG, 3, 7, "wasm.plugins[0]",
+                 "needs a path");
+    plugin_error(PLUGIN1("      route: /a\n      kind: filter\n"), CX_ECONFIG, 5, 13,
+                 "wasm.plugins[0].kind", "handler or middleware, not filter");
+    plugin_error(PLUGIN1("      route: /a\n      methods: [GET, FETCH]\n"), CX_ECONFIG, 5, 22,
+                 "wasm.plugins[0].methods", "not a method");
+    plugin_error(PLUGIN1("      route: /a\n      methods: get\n"), CX_ECONFIG, 5, 16,
+                 "wasm.plugins[0].methods", "not a method");
+    plugin_error(PLUGIN1("      route: /a\n      methods: []\n"), CX_ECONFIG, 5, 17,
+                 "wasm.plugins[0].methods", "at least one method");
+    plugin_error(PLUGIN1("      route: /a\n      methods: [ANY, GET]\n"), CX_ECONFIG, 3, 7,
+                 "wasm.plugins[0]", "ANY already means every method");
+    plugin_error(PLUGIN1("      route: /a\n      fuel: lots\n"), CX_ECONFIG, 5, 13,
+                 "wasm.plugins[0].fuel", "not a non-negative integer");
+    plugin_error(PLUGIN1("      route: /a\n      timeout: 5\n"), CX_ECONFIG, 5, 16,
+                 "wasm.plugins[0].timeout", "needs a unit");
+    plugin_error(PLUGIN1("      route: /a\n      memory_pages: 70000\n"), CX_ERANGE, 5, 21,
+                 "wasm.plugins[0].memory_pages", "out of range");
+    plugin_error(PLUGIN1("      route: /a\n      reuse: maybe\n"), CX_ECONFIG, 5, 14,
+                 "wasm.plugins[0].reuse", "not a boolean");
+    plugin_error(PLUGIN1("      rute: /a\n"), CX_ENOTFOUND, 4, 7, "wasm.plugins[0]",
+                 "unknown field \"rute\"");
+    plugin_error(PLUGIN1("      route: /a\n      route: /b\n"), CX_EPARSE, 5, 7, "wasm.plugins[0]",
+                 "set twice");
+    plugin_error(PLUGIN1("      route: a\n"), CX_ECONFIG, 3, 7, "wasm.plugins[0]",
+                 "starting with /");
+    plugin_error(PLUGIN1("      kind: middleware\n      route: /a\n"), CX_ECONFIG, 3, 7,
+                 "wasm.plugins[0]", "takes a prefix");
+    plugin_error(PLUGIN1("      kind: middleware\n      methods: GET\n"), CX_ECONFIG, 3, 7,
+                 "wasm.plugins[0]", "methods is for handlers");
+    plugin_error(PLUGIN1("      kind: middleware\n      prefix: /api/\n"), CX_ECONFIG, 3, 7,
+                 "wasm.plugins[0]", "must not end with /");
+    plugin_error(PLUGIN1("      route: /a\n      prefix: /b\n"), CX_ECONFIG, 3, 7,
+                 "wasm.plugins[0]", "prefix is for middleware");
+    plugin_error(PLUGIN1("      route: {a: 1}\n"), CX_ECONFIG, 4, 14, "wasm.plugins",
+                 "not mappings");
+    plugin_error(PLUGIN1("      route: [/a]\n"), CX_EPARSE, 4, 14, "wasm.plugins",
+                 "lists are not supported");
+    plugin_error("wasm:\n  plugins:\n    - a.wasm\n", CX_ECONFIG, 3, 7, "wasm.plugins",
+                 "each plugin is a mapping");
+    plugin_error("wasm:\n  plugins: a.wasm\n", CX_ECONFIG, 2, 12, "wasm.plugins",
+                 "a list of plugins");
+    plugin_error("wasm:\n  plugins: {path: a}\n", CX_ECONFIG, 2, 12, "wasm.plugins",
+                 "expects a value");
+    plugin_error("wasm:\n  plugins: []\n  plugins: []\n", CX_EPARSE, 3, 3, "wasm.plugins",
+                 "set twice");
+    plugin_error("wasm:\n  plugins:\n    - &x {path: a.wasm, route: /a}\n    - *x\n", CX_EPARSE, 4,
+                 7, "wasm.plugins", "aliases");
+    plugin_error("wasm:\n  nope: 1\n", CX_ENOTFOUND, 2, 3, "wasm.nope", "unknown key");
+}
+
+TEST(plugins_are_bounded) {
+    cx_buf y = CX_BUF_INIT;
+    cx_buf_puts(&y, "wasm:\n  plugins:\n");
+    for (int i = 0; i < CX_CONFIG_MAX_PLUGINS; i++)
+        cx_buf_printf(&y, "    - {path: p%d.wasm, route: /p%d}\n", i, i);
+    cx_config cfg;
+    cx_config_init(&cfg);
+    cx_config_error err;
+    CHECK_EQ(cx_config_load_string(&cfg, y.data, y.len, "many", &err), 0);
+    CHECK_EQ(cfg.wasm_plugins.count, CX_CONFIG_MAX_PLUGINS);
+    cx_buf_puts(&y, "    - {path: one-more.wasm, route: /more}\n");
+    CHECK_EQ(cx_config_load_string(&cfg, y.data, y.len, "many", &err), CX_ELIMIT);
+    CHECK(strstr(err.message, "more than 64 plugins") != NULL);
+    CHECK_EQ(err.line, CX_CONFIG_MAX_PLUGINS + 3);
+    CHECK_EQ(cfg.wasm_plugins.count, CX_CONFIG_MAX_PLUGINS); /* unchanged */
+    cx_buf_free(&y);
+    cx_config_free(&cfg);
+}
+
+/* A later file replaces the list; the environment and flags can only clear it. */
+TEST(plugins_layers) {
+    cx_config cfg;
+    cx_config_init(&cfg);
+    CHECK_EQ(load(&cfg, "wasm:\n  plugins:\n    - {path: a.wasm, route: /a}\n", NULL), 0);
+    CHECK_EQ(load(&cfg, "port: 1\n", NULL), 0);
+    CHECK_EQ(cfg.wasm_plugins.count, 1); /* untouched by a file without it */
+    CHECK_EQ(
+        load(&cfg, "wasm: {plugins: [{path: b.wasm, route: /b}, {path: c.wasm, route: /c}]}", NULL),
+        0);
+    CHECK_EQ(cfg.wasm_plugins.count, 2);
+    CHECK_STR(cfg.wasm_plugins.items[1].path, "c.wasm");
+    cx_config_error err;
+    CHECK_EQ(cx_config_set(&cfg, "wasm.plugins", "x.wasm", &err), CX_ECONFIG);
+    CHECK(strstr(err.message, "wasm.plugins: a list of plugins") == err.message);
+    CHECK_EQ(cfg.wasm_plugins.count, 2);
+    char *env_bad[] = {"CORTEX_WASM_PLUGINS=x.wasm", NULL};
+    CHECK_EQ(cx_config_load_env(&cfg, env_bad, &err), CX_ECONFIG);
+    CHECK_STR(err.key, "wasm.plugins");
+    char *env_empty[] = {"CORTEX_WASM_PLUGINS=", NULL};
+    CHECK_EQ(cx_config_load_env(&cfg, env_empty, &err), 0);
+    CHECK_EQ(cfg.wasm_plugins.count, 2); /* empty is unset */
+    char *env_clear[] = {"CORTEX_WASM_PLUGINS=[]", NULL};
+    CHECK_EQ(cx_config_load_env(&cfg, env_clear, &err), 0);
+    CHECK_EQ(cfg.wasm_plugins.count, 0);
+    CHECK_EQ(load(&cfg, "wasm: {plugins: [{path: b.wasm, route: /b}]}", NULL), 0);
+    CHECK_EQ(cx_config_set(&cfg, "wasm.plugins", "", NULL), 0);
+    CHECK_EQ(cfg.wasm_plugins.count, 0);
+    CHECK_EQ(load(&cfg, "wasm: {plugins: [{path: b.wasm, route: /b}]}", NULL), 0);
+    CHECK_EQ(load(&cfg, "wasm:\n  plugins: null\n", NULL), 0);
+    CHECK_EQ(cfg.wasm_plugins.count, 0);
+    CHECK_EQ(load(&cfg, "wasm: {plugins: [{path: b.wasm, route: /b}]}", NULL), 0);
+    CHECK_EQ(load(&cfg, "wasm: {plugins: []}", NULL), 0);
+    CHECK_EQ(cfg.wasm_plugins.count, 0);
+    cx_config_free(&cfg);
+}
+
+TEST(plugins_copy_is_deep) {
+    cx_config a, b;
+    cx_config_init(&a);
+    CHECK_EQ(load(&a,
+                  "wasm: {plugins: [{path: a.wasm, route: /a}, {path: m.wasm, kind: "
+                  "middleware, prefix: /m}]}",
+                  NULL),
+             0);
+    CHECK_EQ(cx_config_copy(&b, &a), 0);
+    CHECK_EQ(b.wasm_plugins.count, 2);
+    CHECK(b.wasm_plugins.items != a.wasm_plugins.items);
+    CHECK(b.wasm_plugins.items[0].path != a.wasm_plugins.items[0].path);
+    CHECK(b.wasm_plugins.items[1].prefix != a.wasm_plugins.items[1].prefix);
+    char text_a[8192];
+    snprintf(text_a, sizeof text_a, "%s", plugins_text(&a));
+    CHECK_STR(plugins_text(&b), text_a);
+    cx_config_free(&a);
+    CHECK_STR(b.wasm_plugins.items[1].prefix, "/m");
+    CHECK_STR(b.wasm_plugins.items[0].source, "test.yaml");
+    cx_config_free(&b);
+}
+
+TEST(plugins_dump_round_trips) {
+    cx_config cfg;
+    cx_config_init(&cfg);
+    CHECK_EQ(load(&cfg,
+                  "wasm:\n  plugins:\n"
+                  "    - {path: \"/srv/we\\\"ird: #x.wasm\", route: \"/a/:id\", methods: [ANY], "
+                  "fuel: 0, timeout: 1500ms, reuse: true}\n"
+                  "    - {path: m.wasm, kind: middleware, prefix: /m, max_body: 1000}\n"
+                  "    - {path: g.wasm, kind: middleware}\n"
+                  "    - {path: p.wasm, route: /p, methods: [POST, HEAD]}\n",
+                  NULL),
+             0);
+    char want[8192];
+    snprintf(want, sizeof want, "%s", plugins_text(&cfg));
+    CHECK(strstr(want, "methods: [ANY]") != NULL);
+    CHECK(strstr(want, "methods: [HEAD, POST]") != NULL);
+    CHECK(strstr(want, "timeout: 1500ms") != NULL);
+    CHECK(strstr(want, "kind: middleware, prefix: \"/m\"") != NULL);
+    cx_buf out = CX_BUF_INIT;
+    CHECK_EQ(cx_config_dump(&cfg, &out), 0);
+    cx_buf_putc(&out, '\0');
+    CHECK(strstr(out.data, "\nwasm:\n  plugins:\n    - {path: \"/srv/we") != NULL);
+    CHECK(strstr(out.data, "\n    - {path: \"g.wasm\", kind: middleware, fuel: ") != NULL);
+    cx_config back;
+    cx_config_init(&back);
+    cx_config_error err;
+    int rc = cx_config_load_string(&back, out.data, out.len - 1, "dump", &err);
+    if (rc) fprintf(stderr, "  %s\n", err.message);
+    CHECK_EQ(rc, 0);
+    CHECK_STR(plugins_text(&back), want);
+    CHECK_STR(back.wasm_plugins.items[0].path, "/srv/we\"ird: #x.wasm");
+    cx_config_free(&back);
+    cx_buf_free(&out);
     cx_config_free(&cfg);
 }
 
