@@ -116,7 +116,7 @@ const char *cx_wasm_trap_message(cx_wasm_trap t);
 #define CX_WASM_DEFAULT_MAX_MEMORY_PAGES 16384 /* 1 GiB */
 #define CX_WASM_DEFAULT_MAX_TABLE_SIZE   (1u << 20)
 #define CX_WASM_DEFAULT_MAX_CALL_DEPTH   10000
-#define CX_WASM_DEFAULT_STACK_SLOTS      (1u << 16) /* 512 KiB of 8-byte slots */
+#define CX_WASM_DEFAULT_STACK_SLOTS      (1u << 16) /* 512 KiB (8-byte slots), touched as used */
 
 /* Decoder limits (module) and execution limits (instance). Fill with
  * cx_wasm_limits_defaults() and change what you need. */
@@ -365,10 +365,10 @@ struct cx_router;
 #define CX_WASM_MOUNT_DEFAULT_MAX_BODY     (1u << 20)
 #define CX_WASM_MOUNT_DEFAULT_MAX_RESPONSE (8u << 20)
 #define CX_WASM_MOUNT_DEFAULT_MAX_IDLE     16
-/* Smaller than the engine's defaults: a per-request instance allocates its
- * value stack and frame array each time, and blocks of 512 KiB make glibc
- * malloc map, trim and zero pages on every request (~0.5 ms instead of
- * ~15 µs for the example plugin, measured on the worker thread). */
+/* Smaller than the engine's defaults to bound what one request may use
+ * (value stack and frames are only touched as deep as a call goes, and
+ * instantiation costs the same with either: see docs/WASM.md, "Safety and
+ * limits"). */
 #define CX_WASM_MOUNT_DEFAULT_STACK_SLOTS 16384 /* 128 KiB */
 #define CX_WASM_MOUNT_DEFAULT_CALL_DEPTH  2000
 typedef struct cx_wasm_mount_options {

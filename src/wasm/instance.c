@@ -1,8 +1,10 @@
 /* Instances: import resolution, allocation of memory/tables/globals,
  * segment initialisation, the start function, and the call entry point.
  */
+#include <pthread.h>
 #include <stdlib.h>
 #include <sys/mman.h>
+#include <unistd.h>
 #include "wasm_int.h"
 
 struct imp_entry {
@@ -424,11 +426,149 @@ static int resolve(cx_wasm_instance *I, const cx_wasm_imports *im, char *err) {
     return 0;
 }
 
+/* ---- the value stack and call frames ----
+ *
+ * Both live in one private anonymous mapping per instance, taken on the
+ * first call: [frames][value stack][guard page]. With the default limits
+ * that is ~750 KiB of address space, of which a small call touches a page
+ * or two: untouched pages cost neither time nor memory, and the kernel
+ * hands out zeroed pages only as a deep call reaches them, so a program
+ * that needs the whole stack still gets it.
+ *
+ * Mapping and unmapping per instance is not free either: munmap of touched
+ * pages must flush the TLB of every CPU running this process (an IPI, tens
+ * to hundreds of µs on a loaded VM). So a freed instance's region goes to a
+ * small per-thread cache and the next instance on that thread reuses it,
+ * pages already present: instantiate-call-free in a loop (a plugin served
+ * per request, all on one pool thread) makes no system call for its stack.
+ * Before this, both blocks came from malloc, and blocks this size made
+ * glibc map/trim its heap on every instance (0.5-0.8 ms each on a pool
+ * thread, mostly page faults).
+ *
+ * A reused region holds the previous instance's stack values; wasm cannot
+ * read them (validated code pops only what it pushed, and the interpreter
+ * zeroes a frame's locals on entry) and the host sees only its arguments.
+ * The cache holds at most STACK_CACHE regions per thread (only their
+ * touched pages are resident) and is released when the thread exits.
+ *
+ * The interpreter checks both bounds explicitly before it writes (call
+ * depth against max_call_depth, stack_end against a frame's size), so the
+ * guard page only turns an interpreter bug into a clean crash instead of a
+ * silent overwrite. */
+
+#define STACK_CACHE 4
+
+typedef struct stack_cache {
+    void *region[STACK_CACHE];
+    size_t bytes[STACK_CACHE];
+    unsigned n;
+} stack_cache;
+
+/* The engine's only process-wide state: the key under which each thread
+ * keeps its cache, made once. */
+static struct {
+    pthread_once_t once;
+    pthread_key_t key;
+    bool ok;
+} cx_wasm_stack_runtime = {.once = PTHREAD_ONCE_INIT};
+
+static void cache_release(void *p) {
+    stack_cache *c = p;
+    for (unsigned i = 0; i < c->n; i++) munmap(c->region[i], c->bytes[i]);
+    free(c);
+}
+
+static void cache_init(void) {
+    cx_wasm_stack_runtime.ok = pthread_key_create(&cx_wasm_stack_runtime.key, cache_release) == 0;
+}
+
+/* This thread's cache, made on first use; NULL when it cannot be (then
+ * regions are simply mapped and unmapped). */
+static stack_cache *cache_get(void) {
+    pthread_once(&cx_wasm_stack_runtime.once, cache_init);
+    if (!cx_wasm_stack_runtime.ok) return NULL;
+    pthread_key_t key = cx_wasm_stack_runtime.key;
+    stack_cache *c = pthread_getspecific(key);
+    if (!c && (c = calloc(1, sizeof *c)) && pthread_setspecific(key, c)) {
+        free(c);
+        c = NULL;
+    }
+    return c;
+}
+
+static size_t page_size(void) {
+    long p = sysconf(_SC_PAGESIZE);
+    return p > 0 ? (size_t)p : 4096;
+}
+
+static size_t round_up(size_t n, size_t page) {
+    return (n + page - 1) / page * page;
+}
+
 static size_t stack_bytes(const cx_wasm_instance *I) {
     return (size_t)(I->lim.stack_slots ? I->lim.stack_slots : 1024) * sizeof(uint64_t);
 }
 static size_t frames_bytes(const cx_wasm_instance *I) {
     return ((size_t)I->lim.max_call_depth + 2) * sizeof(frame);
+}
+
+/* The whole mapping: frames and stack each rounded to pages, plus the guard.
+ * 0 when it would not fit in a size_t. */
+static size_t region_bytes(const cx_wasm_instance *I, size_t page) {
+    size_t f = round_up(frames_bytes(I), page), s = round_up(stack_bytes(I), page);
+    if (f < frames_bytes(I) || s < stack_bytes(I) || f > SIZE_MAX - page || s > SIZE_MAX - page - f)
+        return 0;
+    return f + s + page;
+}
+
+static uint8_t *region_new(size_t total, size_t page) {
+    stack_cache *c = cache_get();
+    for (unsigned i = 0; c && i < c->n; i++)
+        if (c->bytes[i] == total) {
+            uint8_t *r = c->region[i];
+            c->n--;
+            c->region[i] = c->region[c->n];
+            c->bytes[i] = c->bytes[c->n];
+            return r;
+        }
+    uint8_t *r = mmap(NULL, total, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (r == MAP_FAILED) return NULL;
+    if (mprotect(r + total - page, page, PROT_NONE)) {
+        munmap(r, total);
+        return NULL;
+    }
+    return r;
+}
+
+static void region_free(uint8_t *r, size_t total) {
+    stack_cache *c = cache_get();
+    if (c && c->n < STACK_CACHE) {
+        c->region[c->n] = r;
+        c->bytes[c->n++] = total;
+        return;
+    }
+    munmap(r, total);
+}
+
+/* The stack is placed at the end of its pages so that it ends exactly at
+ * the guard page: an overrun faults on the first byte past stack_end. */
+static int stack_map(cx_wasm_instance *I) {
+    size_t page = page_size(), total = region_bytes(I, page);
+    uint8_t *r = total ? region_new(total, page) : NULL;
+    if (!r) return CX_ENOMEM;
+    uint8_t *guard = r + total - page;
+    I->frames = (frame *)(void *)r;
+    I->stack = (uint64_t *)(void *)(guard - stack_bytes(I));
+    I->stack_end = (uint64_t *)(void *)guard;
+    I->stack_base = I->stack;
+    return 0;
+}
+
+static void stack_unmap(cx_wasm_instance *I) {
+    if (!I->frames) return;
+    region_free((uint8_t *)I->frames, region_bytes(I, page_size()));
+    I->frames = NULL;
+    I->stack = I->stack_end = I->stack_base = NULL;
 }
 
 void cx_wasm_instance_free(cx_wasm_instance *I) {
@@ -445,8 +585,7 @@ void cx_wasm_instance_free(cx_wasm_instance *I) {
     free(I->own_globals);
     free(I->elem_dropped);
     free(I->data_dropped);
-    free(I->stack);
-    free(I->frames);
+    stack_unmap(I);
     free(I);
 }
 
@@ -572,19 +711,9 @@ fail:
 
 /* ---- calls ---- */
 
-/* The value stack and call frames, made on the first call. */
+/* The value stack and call frames, mapped on the first call (see above). */
 static int ensure_stack(cx_wasm_instance *I) {
-    if (I->stack) return 0;
-    I->stack = malloc(stack_bytes(I));
-    I->frames = malloc(frames_bytes(I));
-    if (!I->stack || !I->frames) {
-        free(I->stack), free(I->frames);
-        I->stack = NULL, I->frames = NULL;
-        return CX_ENOMEM;
-    }
-    I->stack_end = I->stack + stack_bytes(I) / sizeof(uint64_t);
-    I->stack_base = I->stack;
-    return 0;
+    return I->frames ? 0 : stack_map(I);
 }
 
 int cx_wasm_call(cx_wasm_instance *inst, cx_wasm_func *f, const cx_wasm_val *args, uint32_t nargs,
