@@ -53,7 +53,8 @@ int cx_rlp_decode(cx_arena *a, const uint8_t *in, size_t len, const cx_rlp_limit
  * payload_len bytes / a whole tree. 0, CX_ENOMEM or CX_ELIMIT. */
 int cx_rlp_put_bytes(cx_buf *out, const void *data, size_t len);
 int cx_rlp_put_list_header(cx_buf *out, size_t payload_len);
-/* Wrap payload (already-encoded items) as a list. */
+/* Wrap payload (already-encoded items) as a list; CX_EINVAL when payload is
+ * NULL and payload_len is not 0. */
 int cx_rlp_put_list(cx_buf *out, const void *payload, size_t payload_len);
 int cx_rlp_encode(cx_buf *out, const cx_rlp_item *item);
 

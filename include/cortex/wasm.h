@@ -179,7 +179,10 @@ cx_wasm_func *cx_wasm_func_new(const uint8_t *params, uint32_t nparams, const ui
                                uint32_t nresults, cx_wasm_host_fn fn, void *data);
 void cx_wasm_func_free(cx_wasm_func *f);
 
-/* Standalone host objects (for imports); free with their _free functions. */
+/* Standalone host objects (for imports); free with their _free functions.
+ * NULL on bad arguments (a table's elem_type other than funcref/externref or
+ * min > max, a global of a type other than i32/i64/f32/f64/funcref/externref)
+ * or when out of memory. */
 cx_wasm_memory *cx_wasm_memory_new(uint32_t min_pages, uint32_t max_pages /* UINT32_MAX: none */);
 void cx_wasm_memory_free(cx_wasm_memory *m);
 cx_wasm_table *cx_wasm_table_new(uint8_t elem_type, uint32_t min, uint32_t max);

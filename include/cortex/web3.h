@@ -161,7 +161,7 @@ typedef struct cx_eth_tx {
 /* The digest to sign (keccak of the unsigned payload for the tx's type). */
 int cx_eth_tx_signing_hash(const cx_eth_tx *tx, uint8_t out[32]);
 /* Appends the signed raw transaction (type byte + RLP, or plain RLP for
- * type 0) to out. */
+ * type 0) to out. CX_EINVAL for a bad transaction or a recid other than 0/1. */
 int cx_eth_tx_serialize(const cx_eth_tx *tx, const cx_eth_sig *sig, cx_buf *out);
 /* signing_hash + sign + serialize. */
 int cx_eth_tx_sign(const cx_eth_tx *tx, const cx_eth_key *k, cx_buf *out);

@@ -48,6 +48,17 @@ int cx_buf_putc(cx_buf *b, char c) {
     return cx_buf_append(b, &c, 1);
 }
 
+/* Output that ends exactly at b->max leaves no byte for vsnprintf's NUL,
+ * which is not part of the buffer: format it aside and append n bytes. */
+static int vprintf_to_max(cx_buf *b, size_t n, const char *fmt, va_list ap) {
+    char *tmp = malloc(n + 1);
+    if (!tmp) return CX_ENOMEM;
+    vsnprintf(tmp, n + 1, fmt, ap);
+    int rc = cx_buf_append(b, tmp, n);
+    free(tmp);
+    return rc;
+}
+
 int cx_buf_vprintf(cx_buf *b, const char *fmt, va_list ap) {
     va_list copy;
     va_copy(copy, ap);
@@ -55,6 +66,7 @@ int cx_buf_vprintf(cx_buf *b, const char *fmt, va_list ap) {
     va_end(copy);
     if (n < 0) return CX_EINVAL;
     if (!b->data || (size_t)n >= b->cap - b->len) {
+        if (b->max && b->len + (size_t)n == b->max) return vprintf_to_max(b, (size_t)n, fmt, ap);
         int rc = cx_buf_reserve(b, (size_t)n + 1);
         if (rc) return rc;
         vsnprintf(b->data + b->len, b->cap - b->len, fmt, ap);

@@ -134,7 +134,7 @@ int cx_cid_make(cx_cid *cid, int version, uint64_t codec, uint64_t mh_code, cons
     n += cx_varint_encode(mh_code, cid->bytes + n);
     n += cx_varint_encode(digest_len, cid->bytes + n);
     cid->digest_off = (uint8_t)n;
-    memcpy(cid->bytes + n, digest, digest_len);
+    if (digest_len) memcpy(cid->bytes + n, digest, digest_len); /* digest may be NULL then */
     cid->len = (uint8_t)(n + digest_len);
     cid->version = (uint8_t)version;
     cid->codec = codec;

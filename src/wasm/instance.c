@@ -232,6 +232,17 @@ static cx_wasm_val bits_val(uint8_t type, uint64_t b) {
 }
 
 cx_wasm_global *cx_wasm_global_new(cx_wasm_val v, bool mutable_) {
+    switch (v.type) {
+    case CX_WASM_I32:
+    case CX_WASM_I64:
+    case CX_WASM_F32:
+    case CX_WASM_F64:
+    case CX_WASM_FUNCREF:
+    case CX_WASM_EXTERNREF:
+        break;
+    default:
+        return NULL; /* not a value type (v128 globals are not supported) */
+    }
     cx_wasm_global *g = calloc(1, sizeof *g);
     if (!g) return NULL;
     g->type = v.type;

@@ -154,6 +154,7 @@ int cx_rlp_put_list_header(cx_buf *out, size_t payload_len) {
 }
 
 int cx_rlp_put_list(cx_buf *out, const void *payload, size_t payload_len) {
+    if (!payload && payload_len) return CX_EINVAL;
     int rc = cx_rlp_put_list_header(out, payload_len);
     return rc ? rc : cx_buf_append(out, payload, payload_len);
 }

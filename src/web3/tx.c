@@ -106,6 +106,7 @@ static cx_u256 legacy_v(const cx_u256 *chain, int recid) {
 int cx_eth_tx_serialize(const cx_eth_tx *tx, const cx_eth_sig *sig, cx_buf *out) {
     int rc = check(tx);
     if (rc || !sig || !out) return rc ? rc : CX_EINVAL;
+    if (sig->recid != 0 && sig->recid != 1) return CX_EINVAL; /* v would be wrong */
     cx_buf p = CX_BUF_INIT;
     rc = put_fields(&p, tx);
     if (!rc) {

@@ -4,7 +4,9 @@
 #include <cortex/arena.h>
 #include <cortex/buf.h>
 #include <cortex/error.h>
+#include <stdarg.h>
 #include <stdint.h>
+#include <wchar.h>
 
 TEST(strerror_known_codes) {
     CHECK_STR(cx_strerror(CX_OK), "success");
@@ -80,6 +82,78 @@ TEST(buf_max_limit) {
     CHECK_EQ(b.len, 10);
     CHECK_EQ(cx_buf_printf(&b, "%d", 7), CX_ELIMIT);
     cx_buf_free(&b);
+}
+
+/* cx_buf_vprintf through a variadic wrapper, as callers use it. */
+static int vp(cx_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static int vp(cx_buf *b, const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    int rc = cx_buf_vprintf(b, fmt, ap);
+    va_end(ap);
+    return rc;
+}
+
+TEST(buf_vprintf_appends_grows_and_limits) {
+    cx_buf b = CX_BUF_INIT;
+    /* From an empty buffer (no memory yet), and an empty result. */
+    CHECK_EQ(vp(&b, "%s", ""), 0);
+    CHECK_EQ(b.len, 0);
+    CHECK_EQ(vp(&b, "%d:%s:%c:%.2f", -5, "ab", 'z', 1.5), 0);
+    CHECK_MEM(b.data, b.len, "-5:ab:z:1.50");
+    /* Exactly the spare room, then one byte past it: both grow correctly
+     * (the second pass must re-read the arguments from the start). */
+    size_t room = b.cap - b.len;
+    char fill[300];
+    memset(fill, 'f', sizeof fill);
+    CHECK(room < sizeof fill);
+    CHECK_EQ(vp(&b, "%.*s", (int)room, fill), 0);
+    CHECK_EQ(b.len, 12 + room);
+    size_t before = b.len;
+    room = b.cap - b.len;
+    CHECK(room < sizeof fill);
+    CHECK_EQ(vp(&b, "%.*s|%d", (int)room, fill, 77), 0);
+    CHECK_EQ(b.len, before + room + 3);
+    CHECK(b.len >= 3 && !memcmp(b.data + b.len - 3, "|77", 3));
+    CHECK(b.data[12] == 'f');
+    /* A long one: many times the current capacity. */
+    cx_buf_reset(&b);
+    char big[5000];
+    memset(big, 'x', sizeof big - 1);
+    big[sizeof big - 1] = 0;
+    CHECK_EQ(vp(&b, "<%s>", big), 0);
+    CHECK_EQ(b.len, 5001);
+    CHECK_EQ(b.data[0], '<');
+    CHECK_EQ(b.data[5000], '>');
+    cx_buf_free(&b);
+    /* A capped buffer: what fits is written, what would pass max is
+     * refused with the buffer unchanged. */
+    cx_buf c = CX_BUF_INIT;
+    c.max = 10;
+    CHECK_EQ(vp(&c, "%s", "abcde"), 0);
+    CHECK_EQ(vp(&c, "%d", 1234), 0);
+    CHECK_MEM(c.data, c.len, "abcde1234");
+    CHECK_EQ(vp(&c, "%s", "toolong"), CX_ELIMIT);
+    CHECK_MEM(c.data, c.len, "abcde1234");
+    /* Output that ends exactly at max fits (the NUL vsnprintf writes is
+     * not part of the buffer), as with cx_buf_append. */
+    CHECK_EQ(vp(&c, "%c", 'Z'), 0);
+    CHECK_MEM(c.data, c.len, "abcde1234Z");
+    CHECK_EQ(vp(&c, "%s", ""), 0);
+    CHECK_EQ(vp(&c, "%c", 'x'), CX_ELIMIT);
+    cx_buf_free(&c);
+    cx_buf e = CX_BUF_INIT;
+    e.max = 10;
+    CHECK_EQ(vp(&e, "%s", "0123456789"), 0);
+    CHECK_MEM(e.data, e.len, "0123456789");
+    cx_buf_free(&e);
+    /* A conversion the C library cannot do (a wide character outside the
+     * "C" locale's charset) is CX_EINVAL. */
+    cx_buf d = CX_BUF_INIT;
+    wchar_t w[] = {0x20ac, 0};
+    CHECK_EQ(vp(&d, "%ls", w), CX_EINVAL);
+    CHECK_EQ(d.len, 0);
+    cx_buf_free(&d);
 }
 
 TEST(buf_consume_and_reset) {

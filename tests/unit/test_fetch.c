@@ -19,6 +19,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -909,6 +910,104 @@ static void tls_many(env *e) {
 TEST(nginx_h2_multiplexed_concurrency) {
     NEED("CX_FETCH_NGINX");
     run(tls_many, NULL);
+}
+
+/* ---- process set-up, the client's loop, JSON bodies ------------------------------ */
+
+TEST(global_init_runs_once) {
+    int first = cx_fetch_global_init();
+    CHECK_EQ(first, 0);
+    /* Later calls return the first result, from any thread. */
+    CHECK_EQ(cx_fetch_global_init(), first);
+    CHECK_EQ(cx_fetch_global_init(), first);
+}
+
+static void *global_init_thread(void *arg) {
+    *(int *)arg = cx_fetch_global_init();
+    return NULL;
+}
+
+TEST(global_init_from_threads) {
+    pthread_t th[4];
+    int rc[4] = {-1, -1, -1, -1};
+    for (int i = 0; i < 4; i++) pthread_create(&th[i], NULL, global_init_thread, &rc[i]);
+    for (int i = 0; i < 4; i++) pthread_join(th[i], NULL);
+    for (int i = 0; i < 4; i++) CHECK_EQ(rc[i], 0);
+}
+
+TEST(client_loop_is_the_one_given) {
+    cx_loop *l1, *l2;
+    CHECK_EQ(cx_loop_new(&l1, NULL), 0);
+    CHECK_EQ(cx_loop_new(&l2, NULL), 0);
+    cx_fetch_client *a, *b;
+    CHECK_EQ(cx_fetch_client_new(&a, l1, NULL), 0);
+    CHECK_EQ(cx_fetch_client_new(&b, l2, NULL), 0);
+    CHECK(cx_fetch_client_loop(a) == l1);
+    CHECK(cx_fetch_client_loop(b) == l2);
+    CHECK(cx_fetch_client_loop(NULL) == NULL);
+    CHECK_EQ(cx_fetch_client_active(a), 0);
+    cx_fetch_client_free(a);
+    cx_fetch_client_free(b);
+    cx_loop_free(l1);
+    cx_loop_free(l2);
+}
+
+static void response_json(env *e) {
+    CHECK(cx_fetch_client_loop(e->client) == e->loop); /* as seen from the coroutine */
+    cx_arena *a = cx_arena_new(0, 0);
+    cx_fetch_response res;
+    const cx_json *doc = NULL;
+    cx_json_error err;
+    /* A JSON body, whatever the status. */
+    CHECK_EQ(raw_fetch(e,
+                       "HTTP/1.1 404 Not Found\r\nContent-Type: application/json\r\n"
+                       "Content-Length: 30\r\n\r\n{\"a\":[1,2,{\"b\":\"c\"}],\"n\":null}",
+                       &res),
+             0);
+    CHECK_EQ(res.status, 404);
+    CHECK_EQ(cx_fetch_response_json(&res, a, NULL, &doc, NULL), 0);
+    CHECK_EQ(cx_json_len(cx_json_get(doc, "a")), 3);
+    CHECK_STR(cx_json_cstr(cx_json_get(cx_json_at(cx_json_get(doc, "a"), 2), "b")), "c");
+    /* The tree lives in the arena: it outlives the response. */
+    cx_fetch_response_free(&res);
+    CHECK_STR(cx_json_cstr(cx_json_get(cx_json_at(cx_json_get(doc, "a"), 2), "b")), "c");
+    /* Parse errors come with the parser's detail. */
+    CHECK_EQ(raw_fetch(e, "HTTP/1.1 200 OK\r\nContent-Length: 9\r\n\r\n{\"a\":1,}x", &res), 0);
+    memset(&err, 0, sizeof err);
+    doc = NULL;
+    int rc = cx_fetch_response_json(&res, a, NULL, &doc, &err);
+    CHECK_EQ(rc, CX_EPARSE);
+    CHECK_EQ(err.code, rc);
+    CHECK_EQ(err.offset, 7);
+    CHECK(err.message[0] != 0);
+    cx_fetch_response_free(&res);
+    /* An empty body is not JSON. */
+    CHECK_EQ(raw_fetch(e, "HTTP/1.1 204 No Content\r\n\r\n", &res), 0);
+    CHECK_EQ(res.body.len, 0);
+    CHECK_EQ(cx_fetch_response_json(&res, a, NULL, &doc, &err), CX_EPARSE);
+    cx_fetch_response_free(&res);
+    /* The parser's limits apply. */
+    CHECK_EQ(raw_fetch(e, "HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\n[[[[1]]]] ", &res), 0);
+    cx_json_options jo = {.max_depth = 3};
+    CHECK(cx_fetch_response_json(&res, a, &jo, &doc, &err) < 0);
+    jo.max_depth = 4;
+    CHECK_EQ(cx_fetch_response_json(&res, a, &jo, &doc, &err), 0);
+    jo = (cx_json_options){.max_size = 5};
+    CHECK(cx_fetch_response_json(&res, a, &jo, &doc, &err) < 0);
+    /* Invalid arguments. */
+    CHECK_EQ(cx_fetch_response_json(NULL, a, NULL, &doc, NULL), CX_EINVAL);
+    CHECK_EQ(cx_fetch_response_json(&res, NULL, NULL, &doc, NULL), CX_EINVAL);
+    CHECK_EQ(cx_fetch_response_json(&res, a, NULL, NULL, NULL), CX_EINVAL);
+    cx_fetch_response_free(&res);
+    /* A zero-initialised response (nothing received) has an empty body. */
+    cx_fetch_response none;
+    memset(&none, 0, sizeof none);
+    CHECK_EQ(cx_fetch_response_json(&none, a, NULL, &doc, NULL), CX_EPARSE);
+    cx_arena_free(a);
+}
+
+TEST(response_json_parses_the_body) {
+    run(response_json, NULL);
 }
 
 TEST_MAIN()

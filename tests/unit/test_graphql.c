@@ -483,4 +483,190 @@ TEST(http_endpoint) {
     cx_gql_schema_free(s);
 }
 
+/* ---- Boolean and Float arguments, Boolean results ----------------------------------- */
+
+static const char *SDL2 =
+    "type Query {\n"
+    "  probe(b: Boolean, f: Float, n: Int, s: String, d: Boolean = true): String!\n"
+    "  not(b: Boolean!): Boolean!\n"
+    "  flags: [Boolean!]!\n"
+    "  half(x: Float!): Float }\n";
+
+/* Report what each accessor returns for every argument, as text. */
+static int r_probe(cx_gql_info *info, cx_gql_value *out) {
+    static const char *names[] = {"b", "f", "n", "s", "d", "missing"};
+    cx_buf b = CX_BUF_INIT;
+    for (size_t i = 0; i < 6; i++) {
+        bool bv = false;
+        double fv = -1;
+        int rb = cx_gql_arg_bool(info, names[i], &bv);
+        int rf = cx_gql_arg_float(info, names[i], &fv);
+        cx_buf_printf(&b, "%s%s:%s/%s", i ? " " : "", names[i],
+                      rb == 0           ? (bv ? "true" : "false")
+                      : rb == CX_ENOENT ? "absent"
+                      : rb == CX_EINVAL ? "type"
+                                        : "?",
+                      rf == 0           ? "num"
+                      : rf == CX_ENOENT ? "absent"
+                      : rf == CX_EINVAL ? "type"
+                                        : "?");
+        if (rf == 0) cx_buf_printf(&b, "(%g)", fv);
+    }
+    char *txt = cx_arena_strndup(cx_gql_info_arena(info), b.data, b.len);
+    cx_buf_free(&b);
+    *out = cx_gql_string(txt, strlen(txt));
+    return 0;
+}
+
+static int r_not(cx_gql_info *info, cx_gql_value *out) {
+    bool v;
+    int rc = cx_gql_arg_bool(info, "b", &v);
+    if (rc) return rc;
+    *out = cx_gql_bool(!v);
+    return 0;
+}
+
+static int r_flags(cx_gql_info *info, cx_gql_value *out) {
+    cx_gql_value *v = cx_arena_alloc(cx_gql_info_arena(info), 3 * sizeof *v);
+    v[0] = cx_gql_bool(true);
+    v[1] = cx_gql_bool(false);
+    v[2] = cx_gql_bool(7); /* any non-zero is true */
+    *out = cx_gql_list(v, 3);
+    return 0;
+}
+
+static int r_half(cx_gql_info *info, cx_gql_value *out) {
+    double x;
+    int rc = cx_gql_arg_float(info, "x", &x);
+    if (rc) return rc;
+    *out = cx_gql_float(x / 2);
+    return 0;
+}
+
+static cx_gql_schema *make_schema2(void) {
+    cx_gql_schema *s = NULL;
+    cx_buf err = {0};
+    int rc = cx_gql_schema_parse(SDL2, strlen(SDL2), NULL, &s, &err);
+    if (rc) fprintf(stderr, "schema: %.*s\n", (int)err.len, err.data);
+    cx_buf_free(&err);
+    if (!s) return NULL;
+    cx_gql_schema_set_resolver(s, "Query", "probe", r_probe, NULL);
+    cx_gql_schema_set_resolver(s, "Query", "not", r_not, NULL);
+    cx_gql_schema_set_resolver(s, "Query", "flags", r_flags, NULL);
+    cx_gql_schema_set_resolver(s, "Query", "half", r_half, NULL);
+    return s;
+}
+
+TEST(bool_and_float_arguments) {
+    cx_gql_schema *s = make_schema2();
+    CHECK(s != NULL);
+    if (!s) return;
+    /* Literals: Boolean reads as bool only; Float and Int read as numbers;
+     * a default applies; an argument never declared is absent. */
+    CHECK_STR(run(s, "{ probe(b: true, f: 1.5, n: 3, s: \"x\") }"),
+              "{\"data\":{\"probe\":\"b:true/type f:type/num(1.5) n:type/num(3) s:type/type "
+              "d:true/type missing:absent/absent\"}}");
+    /* Absent and explicit null are both CX_ENOENT. */
+    CHECK_STR(run(s, "{ probe(b: null, f: null, d: false) }"),
+              "{\"data\":{\"probe\":\"b:absent/absent f:absent/absent n:absent/absent "
+              "s:absent/absent d:false/type missing:absent/absent\"}}");
+    /* Through variables, with an Int literal coerced into a Float argument. */
+    CHECK_STR(run_ex(s, "query($b: Boolean, $f: Float) { probe(b: $b, f: $f) }",
+                     "{\"b\":false,\"f\":-2}", NULL, NULL, NULL),
+              "{\"data\":{\"probe\":\"b:false/type f:type/num(-2) n:absent/absent "
+              "s:absent/absent d:true/type missing:absent/absent\"}}");
+    /* A variable left out is absent, not null. */
+    CHECK_STR(run_ex(s, "query($b: Boolean) { probe(b: $b) }", "{}", NULL, NULL, NULL),
+              "{\"data\":{\"probe\":\"b:absent/absent f:absent/absent n:absent/absent "
+              "s:absent/absent d:true/type missing:absent/absent\"}}");
+    CHECK_STR(run(s, "{ half(x: 3) a: half(x: 0.5) b: half(x: -1e3) }"),
+              "{\"data\":{\"half\":1.5,\"a\":0.25,\"b\":-500}}"); /* as graphql-js prints numbers */
+    /* Booleans as results: alone and in a list. */
+    CHECK_STR(run(s, "{ t: not(b: false) f: not(b: true) flags }"),
+              "{\"data\":{\"t\":true,\"f\":false,\"flags\":[true,false,true]}}");
+    /* Wrong literal types never reach the resolver: validation errors. */
+    CHECK(strstr(run(s, "{ not(b: 1) }"), "\"errors\"") != NULL);
+    CHECK(strstr(run(s, "{ half(x: \"1\") }"), "\"errors\"") != NULL);
+    CHECK(strstr(run(s, "{ half(x: true) }"), "\"errors\"") != NULL);
+    cx_gql_value v = cx_gql_bool(false);
+    CHECK_EQ(v.kind, CX_GQL_BOOL);
+    CHECK(!v.b);
+    v = cx_gql_bool(true);
+    CHECK_EQ(v.kind, CX_GQL_BOOL);
+    CHECK(v.b);
+    cx_gql_schema_free(s);
+}
+
+TEST(query_hash_is_sha256_hex) {
+    char hex[65];
+    memset(hex, 'z', sizeof hex);
+    cx_gql_query_hash("", 0, hex);
+    CHECK_STR(hex, "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+    cx_gql_query_hash("abc", 3, hex);
+    CHECK_STR(hex, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+    /* Only len bytes count. */
+    cx_gql_query_hash("abcdef", 3, hex);
+    CHECK_STR(hex, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+    /* The key cx_gql_http_persist stores a query under. */
+    cx_gql_schema *s = make_schema();
+    cx_gql_http *h = cx_gql_http_new(s, NULL);
+    const char *q = "{ add(a: 1, b: 2) }";
+    char key[65];
+    CHECK_EQ(cx_gql_http_persist(h, q, strlen(q), key), 0);
+    cx_gql_query_hash(q, strlen(q), hex);
+    CHECK_STR(hex, key);
+    /* One byte of difference changes it. */
+    cx_gql_query_hash("{ add(a: 1, b: 3) }", strlen(q), hex);
+    CHECK(strcmp(hex, key) != 0);
+    CHECK_EQ(strlen(hex), 64);
+    cx_gql_http_free(h);
+    cx_gql_schema_free(s);
+}
+
+TEST(http_handler_registered_directly) {
+    cx_gql_schema *s = make_schema();
+    cx_gql_http *h = cx_gql_http_new(s, NULL);
+    CHECK(h != NULL);
+    cx_router *r = NULL;
+    CHECK_EQ(cx_router_new(&r), 0);
+    /* The handler alone, on routes of our choosing (POST only on one). */
+    CHECK_EQ(cx_router_add(r, CX_METHOD_POST, "/api/q", cx_gql_http_handler, h), 0);
+    CHECK_EQ(cx_router_add(r, CX_METHOD_GET, "/api/g", cx_gql_http_handler, h), 0);
+    const char *rg = "application/graphql-response+json";
+    cx_memx *m = http(r, "POST", "/api/q", rg, "{\"query\":\"{ add(a: 20, b: 22) }\"}");
+    CHECK_EQ(cx_memx_status(m), 200);
+    CHECK_STR(body(m), "{\"data\":{\"add\":42}}");
+    cx_memx_free(m);
+    m = http(r, "POST", "/api/q", rg,
+             "{\"query\":\"query($n: String) { hello(name: $n) }\",\"variables\":{\"n\":\"D\"}}");
+    CHECK_EQ(cx_memx_status(m), 200);
+    CHECK_STR(body(m), "{\"data\":{\"hello\":\"Hello, D!\"}}");
+    cx_memx_free(m);
+    m = http(r, "GET", "/api/g?query=%7B%20hello%20%7D", rg, NULL);
+    CHECK_EQ(cx_memx_status(m), 200);
+    CHECK_STR(body(m), "{\"data\":{\"hello\":\"Hello, world!\"}}");
+    cx_memx_free(m);
+    /* Errors as through the mount: malformed JSON, a missing query, a GET
+     * without a query, a mutation over GET. */
+    m = http(r, "POST", "/api/q", rg, "{\"query\":");
+    CHECK_EQ(cx_memx_status(m), 400);
+    cx_memx_free(m);
+    m = http(r, "POST", "/api/q", rg, "[]");
+    CHECK_EQ(cx_memx_status(m), 400);
+    cx_memx_free(m);
+    m = http(r, "GET", "/api/g", rg, NULL);
+    CHECK_EQ(cx_memx_status(m), 400);
+    cx_memx_free(m);
+    m = http(r, "GET", "/api/g?query=mutation%20%7B%20inc%20%7D", rg, NULL);
+    CHECK_EQ(cx_memx_status(m), 405);
+    cx_memx_free(m);
+    /* A method the router does not have for the path never reaches it. */
+    m = http(r, "GET", "/api/q?query=%7B%20hello%20%7D", rg, NULL);
+    CHECK_EQ(cx_memx_status(m), 405);
+    cx_memx_free(m);
+    cx_router_free(r);
+    cx_gql_http_free(h);
+    cx_gql_schema_free(s);
+}
+
 TEST_MAIN()

@@ -233,4 +233,86 @@ TEST(errors) {
     cx_health_free(h);
 }
 
+TEST(builtin_options_default_and_thresholds) {
+    cx_health_builtin_options o;
+    memset(&o, 0x5a, sizeof o); /* every field is set, whatever was there */
+    cx_health_builtin_options_default(&o);
+    CHECK_EQ(o.rss_warn_bytes, 0);
+    CHECK_EQ(o.rss_fail_bytes, 0);
+    CHECK_STR(o.disk_path, "/");
+    CHECK_EQ(o.disk_warn_bytes, 1ull << 30);
+    CHECK_EQ(o.disk_fail_bytes, 64ull << 20);
+    CHECK_EQ(o.lag_warn_ms, 100);
+    CHECK_EQ(o.lag_fail_ms, 1000);
+
+    /* Thresholds every process crosses: rss over 1 byte fails readiness,
+     * free disk below 2^64-1 bytes fails; the disk path is copied. */
+    char path[64];
+    snprintf(path, sizeof path, "/");
+    o.rss_fail_bytes = 1;
+    o.disk_path = path;
+    o.disk_fail_bytes = UINT64_MAX;
+    cx_health *h = new_health();
+    CHECK_EQ(cx_health_add_builtins(h, &o), 0);
+    snprintf(path, sizeof path, "/nonexistent-by-now");
+    struct run r;
+    run_report(&r, h, CX_HEALTH_READINESS, 0);
+    CHECK_EQ(r.rc, 0);
+    CHECK_EQ(r.status, 503);
+    CHECK(strstr(r.out.data, "resident memory") != NULL);
+    CHECK(strstr(r.out.data, "bytes free on /\"") != NULL); /* the copy, not the new text */
+    cx_buf_free(&r.out);
+    /* Liveness holds neither check: still 200. */
+    run_report(&r, h, CX_HEALTH_LIVENESS, 0);
+    CHECK_EQ(r.status, 200);
+    CHECK(strstr(r.out.data, "memory:rss") == NULL);
+    cx_buf_free(&r.out);
+    cx_health_free(h);
+
+    /* Warn levels only: 200 with "warn"; zero thresholds disable a level. */
+    cx_health_builtin_options_default(&o);
+    o.rss_warn_bytes = 1;
+    o.disk_warn_bytes = UINT64_MAX;
+    o.disk_fail_bytes = 0;
+    h = new_health();
+    CHECK_EQ(cx_health_add_builtins(h, &o), 0);
+    run_report(&r, h, CX_HEALTH_READINESS, 0);
+    CHECK_EQ(r.status, 200);
+    CHECK(strstr(r.out.data, "\"warn\"") != NULL);
+    CHECK(strstr(r.out.data, "\"fail\"") == NULL);
+    cx_buf_free(&r.out);
+    cx_health_free(h);
+
+    cx_health_builtin_options_default(&o);
+    o.disk_warn_bytes = o.disk_fail_bytes = 0;
+    h = new_health();
+    CHECK_EQ(cx_health_add_builtins(h, &o), 0);
+    run_report(&r, h, CX_HEALTH_READINESS, 0);
+    CHECK_EQ(r.status, 200);
+    CHECK(strstr(r.out.data, "\"warn\"") == NULL);
+    cx_buf_free(&r.out);
+    cx_health_free(h);
+
+    /* A path that cannot be read fails the disk check. */
+    cx_health_builtin_options_default(&o);
+    o.disk_path = "/nonexistent/cortex-health-test";
+    h = new_health();
+    CHECK_EQ(cx_health_add_builtins(h, &o), 0);
+    run_report(&r, h, CX_HEALTH_READINESS, 0);
+    CHECK_EQ(r.status, 503);
+    cx_buf_free(&r.out);
+    /* Errors: no registry, a path longer than the copy can hold, and the
+     * names already taken by the first set. */
+    CHECK_EQ(cx_health_add_builtins(NULL, &o), CX_EINVAL);
+    char longp[5000];
+    memset(longp, 'a', sizeof longp - 1);
+    longp[0] = '/';
+    longp[sizeof longp - 1] = 0;
+    o.disk_path = longp;
+    CHECK_EQ(cx_health_add_builtins(h, &o), CX_EINVAL);
+    cx_health_builtin_options_default(&o);
+    CHECK_EQ(cx_health_add_builtins(h, &o), CX_EEXIST);
+    cx_health_free(h);
+}
+
 TEST_MAIN()

@@ -8,8 +8,14 @@
 #include "http/message.h"
 #include <cortex/error.h>
 #include <cortex/http.h>
+#include <arpa/inet.h>
 #include <fcntl.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
+#include <sys/socket.h>
+#include <sys/time.h>
 #include <unistd.h>
 
 static cx_memx *mk(const char *raw) {
@@ -437,6 +443,143 @@ TEST(server_new_reports_bad_options) {
     /* The port is taken now, without SO_REUSEPORT from another user... but
      * our own sockets share it, so a second server on it also binds. */
     cx_server_free(s);
+}
+
+/* ---- replacing the limits of a running server ------------------------------------ */
+
+static int h_ok(cx_ctx *ctx) {
+    return cx_res_send(cx_ctx_res(ctx), "text/plain", "ok", 2);
+}
+
+static void *run_server(void *arg) {
+    cx_server_run(arg);
+    return NULL;
+}
+
+/* One request with `extra` header lines over a fresh connection: the status,
+ * or -1. */
+static int request_with_headers(uint16_t port, int extra) {
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct timeval tv = {.tv_sec = 10};
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons(port)};
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (connect(fd, (struct sockaddr *)&a, sizeof a)) {
+        close(fd);
+        return -1;
+    }
+    char req[2048];
+    int n = snprintf(req, sizeof req, "GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n");
+    for (int i = 0; i < extra; i++)
+        n += snprintf(req + n, sizeof req - (size_t)n, "X-%d: v\r\n", i);
+    n += snprintf(req + n, sizeof req - (size_t)n, "\r\n");
+    int status = -1;
+    if (write(fd, req, (size_t)n) == n) {
+        char out[4096];
+        size_t len = 0;
+        ssize_t k;
+        while (len + 1 < sizeof out && (k = read(fd, out + len, sizeof out - 1 - len)) > 0)
+            len += (size_t)k;
+        out[len] = 0;
+        if (sscanf(out, "HTTP/1.1 %d", &status) != 1) status = -1;
+    }
+    close(fd);
+    return status;
+}
+
+typedef struct reload_state {
+    cx_server *srv;
+    cx_http_limits next;
+    _Atomic int calls, rc;
+} reload_state;
+
+static int on_reload(void *arg) {
+    reload_state *r = arg;
+    r->rc = cx_server_set_limits(r->srv, &r->next); /* on the run thread, as documented */
+    r->calls++;
+    return r->rc;
+}
+
+TEST(server_set_limits_before_and_while_running) {
+    cx_server_options o;
+    cx_server_options_default(&o);
+    o.host = "127.0.0.1";
+    o.port = 0;
+    o.threads = 1;
+    o.handler = h_ok;
+    cx_server *srv = NULL;
+    CHECK_EQ(cx_server_new(&srv, &o), 0);
+    if (!srv) return;
+    /* Nonsense values are refused and change nothing. */
+    cx_http_limits l;
+    cx_http_limits_default(&l);
+    cx_http_limits bad = l;
+    bad.max_headers = 0;
+    CHECK_EQ(cx_server_set_limits(srv, &bad), CX_EINVAL);
+    bad = l;
+    bad.max_headers = 10001;
+    CHECK_EQ(cx_server_set_limits(srv, &bad), CX_EINVAL);
+    bad = l;
+    bad.max_request_line = 15;
+    CHECK_EQ(cx_server_set_limits(srv, &bad), CX_EINVAL);
+    bad = l;
+    bad.max_header_bytes = 63;
+    CHECK_EQ(cx_server_set_limits(srv, &bad), CX_EINVAL);
+    bad = l;
+    bad.max_header_bytes = (1u << 24) + 1;
+    CHECK_EQ(cx_server_set_limits(srv, &bad), CX_EINVAL);
+    bad = l;
+    bad.max_pipelined = 0;
+    CHECK_EQ(cx_server_set_limits(srv, &bad), CX_EINVAL);
+    /* Before the server runs: the workers start with these. */
+    cx_http_limits tight = l;
+    tight.max_headers = 4; /* Host + Connection + 2 */
+    CHECK_EQ(cx_server_set_limits(srv, &tight), 0);
+    reload_state rs = {.srv = srv, .next = l};
+    cx_server_on_reload(srv, on_reload, &rs);
+    /* SIGHUP must reach the server's signalfd, not this thread's default
+     * action: block it here so the server thread inherits the mask. */
+    sigset_t hup, old;
+    sigemptyset(&hup);
+    sigaddset(&hup, SIGHUP);
+    pthread_sigmask(SIG_BLOCK, &hup, &old);
+    pthread_t th;
+    pthread_create(&th, NULL, run_server, srv);
+    uint16_t port = cx_server_port(srv);
+    CHECK_EQ(request_with_headers(port, 2), 200);
+    CHECK_EQ(request_with_headers(port, 3), 431);
+    /* While running: the reload hook raises them again; requests that start
+     * after the workers took them see them. */
+    kill(getpid(), SIGHUP);
+    for (int i = 0; i < 200 && !rs.calls; i++) usleep(5000);
+    CHECK_EQ(rs.calls, 1);
+    CHECK_EQ(rs.rc, 0);
+    int st = -1;
+    for (int i = 0; i < 100 && (st = request_with_headers(port, 3)) != 200; i++) usleep(5000);
+    CHECK_EQ(st, 200);
+    CHECK_EQ(request_with_headers(port, 50), 200);
+    /* And lowered once more, with a bad set refused on the way. */
+    rs.next.max_pipelined = 0;
+    kill(getpid(), SIGHUP);
+    for (int i = 0; i < 200 && rs.calls < 2; i++) usleep(5000);
+    CHECK_EQ(rs.rc, CX_EINVAL);
+    CHECK_EQ(request_with_headers(port, 50), 200);
+    rs.next = l;
+    rs.next.max_headers = 10;
+    kill(getpid(), SIGHUP);
+    for (int i = 0; i < 200 && rs.calls < 3; i++) usleep(5000);
+    CHECK_EQ(rs.rc, 0);
+    for (int i = 0; i < 100 && (st = request_with_headers(port, 20)) != 431; i++) usleep(5000);
+    CHECK_EQ(st, 431);
+    CHECK_EQ(request_with_headers(port, 5), 200);
+    cx_server_stop(srv);
+    pthread_join(th, NULL);
+    cx_server_free(srv);
+    /* Discard a SIGHUP still pending, then restore the mask. */
+    struct timespec zero = {0};
+    while (sigtimedwait(&hup, NULL, &zero) == SIGHUP) {
+    }
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
 }
 
 TEST_MAIN()

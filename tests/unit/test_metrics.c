@@ -411,4 +411,168 @@ TEST(default_buckets_and_formatting) {
     cx_metrics_free(m);
 }
 
+TEST(histogram_with_labels) {
+    cx_metrics *m = new_registry(2);
+    const char *labels[] = {"route"};
+    static const double b[] = {0.1, 1};
+    cx_metric_desc d = {.name = "lat_seconds",
+                        .help = "L.",
+                        .type = CX_METRIC_HISTOGRAM,
+                        .labels = labels,
+                        .nlabels = 1,
+                        .buckets = b,
+                        .nbuckets = 2};
+    cx_metric_family *f;
+    CHECK_EQ(cx_metrics_family(m, &d, &f), 0);
+    cx_str a[] = {CX_STR("/a")}, bb[] = {CX_STR("/b")}, c[] = {CX_STR("/c")};
+    cx_histogram *ha = cx_histogram_with(f, a, 1);
+    CHECK(ha != NULL);
+    CHECK(cx_histogram_with(f, a, 1) == ha); /* the same series again */
+    cx_histogram *hb = cx_histogram_with(f, bb, 1);
+    CHECK(hb != NULL && hb != ha);
+    CHECK(cx_histogram_with(f, a, 0) == NULL); /* wrong count of values */
+    CHECK(cx_histogram_with(f, a, 2) == NULL);
+    CHECK(cx_histogram_with(NULL, a, 1) == NULL);
+    CHECK(cx_counter_with(f, a, 1) == NULL); /* a histogram family */
+    CHECK(cx_gauge_with(f, a, 1) == NULL);
+    /* The family holds two series at most: the third is refused, counted. */
+    CHECK(cx_histogram_with(f, c, 1) == NULL);
+    CHECK_EQ(cx_metric_family_rejected(f), 1);
+    cx_histogram_observe(ha, 0.05);
+    cx_histogram_observe(ha, 0.5);
+    cx_histogram_observe(ha, 5);
+    CHECK_EQ(cx_histogram_count(ha), 3);
+    CHECK(cx_histogram_sum(ha) > 5.54 && cx_histogram_sum(ha) < 5.56);
+    CHECK_EQ(cx_histogram_count(hb), 0);
+    char *text = render(m, CX_METRICS_PROMETHEUS);
+    CHECK(strstr(text, "lat_seconds_bucket{route=\"/a\",le=\"0.1\"} 1\n") != NULL);
+    CHECK(strstr(text, "lat_seconds_bucket{route=\"/a\",le=\"1.0\"} 2\n") != NULL);
+    CHECK(strstr(text, "lat_seconds_bucket{route=\"/a\",le=\"+Inf\"} 3\n") != NULL);
+    CHECK(strstr(text, "lat_seconds_count{route=\"/a\"} 3\n") != NULL);
+    CHECK(strstr(text, "lat_seconds_count{route=\"/b\"} 0\n") != NULL);
+    CHECK(strstr(text, "route=\"/c\"") == NULL);
+    free(text);
+    /* A long label value is cut, not refused. */
+    cx_metrics *m2 = new_registry(0);
+    CHECK_EQ(cx_metrics_family(m2, &d, &f), 0);
+    char longv[CX_METRICS_MAX_LABEL_VALUE + 50];
+    memset(longv, 'v', sizeof longv);
+    cx_str lv[] = {{longv, sizeof longv}};
+    CHECK(cx_histogram_with(f, lv, 1) != NULL);
+    cx_metrics_free(m2);
+    cx_metrics_free(m);
+}
+
+static double cb_value(void *arg) {
+    return *(double *)arg;
+}
+
+typedef struct collect_state {
+    int calls;
+    cx_gauge *g;
+    double *cb;
+} collect_state;
+
+static void on_collect(void *arg) {
+    collect_state *c = arg;
+    c->calls++;
+    cx_gauge_set(c->g, 10.0 * c->calls);
+    *c->cb += 1; /* runs before the callbacks are read */
+}
+
+static void noop_collect(void *arg) {
+    (void)arg;
+}
+
+TEST(callbacks_and_collect_hooks) {
+    cx_metrics *m = new_registry(0);
+    double gv = 2.5, cv = 3;
+    CHECK_EQ(cx_metrics_callback(m, "queue_depth", "Q.", CX_METRIC_GAUGE, cb_value, &gv), 0);
+    CHECK_EQ(cx_metrics_callback(m, "ticks_total", "T.", CX_METRIC_COUNTER, cb_value, &cv), 0);
+    collect_state cs = {.cb = &cv};
+    CHECK_EQ(cx_metrics_gauge(m, "refreshed", "R.", &cs.g), 0);
+    CHECK_EQ(cx_metrics_on_collect(m, on_collect, &cs), 0);
+    char *text = render(m, CX_METRICS_PROMETHEUS);
+    CHECK_EQ(cs.calls, 1);
+    CHECK(strstr(text, "# TYPE queue_depth gauge\nqueue_depth 2.5\n") != NULL);
+    CHECK(strstr(text, "ticks_total 4\n") != NULL); /* 3, bumped by the hook */
+    CHECK(strstr(text, "refreshed 10\n") != NULL);
+    free(text);
+    /* Read at every scrape, not at registration. */
+    gv = -7;
+    text = render(m, CX_METRICS_OPENMETRICS);
+    CHECK_EQ(cs.calls, 2);
+    CHECK(strstr(text, "queue_depth -7") != NULL);
+    CHECK(strstr(text, "refreshed 20") != NULL);
+    free(text);
+    /* Errors: no function, a histogram, a bad or taken name, no registry. */
+    CHECK_EQ(cx_metrics_callback(m, "x", "X.", CX_METRIC_GAUGE, NULL, NULL), CX_EINVAL);
+    CHECK_EQ(cx_metrics_callback(m, "h", "H.", CX_METRIC_HISTOGRAM, cb_value, &gv), CX_EINVAL);
+    CHECK_EQ(cx_metrics_callback(m, "1bad", "B.", CX_METRIC_GAUGE, cb_value, &gv), CX_EINVAL);
+    CHECK_EQ(cx_metrics_callback(m, "queue_depth", "Q.", CX_METRIC_GAUGE, cb_value, &gv),
+             CX_EEXIST);
+    CHECK_EQ(cx_metrics_callback(NULL, "y", "Y.", CX_METRIC_GAUGE, cb_value, &gv), CX_EINVAL);
+    CHECK_EQ(cx_metrics_on_collect(NULL, noop_collect, NULL), CX_EINVAL);
+    CHECK_EQ(cx_metrics_on_collect(m, NULL, NULL), CX_EINVAL);
+    /* At most 16 hooks: one is in; 15 more fit, the 17th is refused. */
+    for (int i = 0; i < 15; i++) CHECK_EQ(cx_metrics_on_collect(m, noop_collect, NULL), 0);
+    CHECK_EQ(cx_metrics_on_collect(m, noop_collect, NULL), CX_ELIMIT);
+    text = render(m, CX_METRICS_PROMETHEUS);
+    CHECK_EQ(cs.calls, 3); /* the first hook still runs, once per scrape */
+    free(text);
+    cx_metrics_free(m);
+}
+
+TEST(content_type_per_format) {
+    const char *p = cx_metrics_content_type(CX_METRICS_PROMETHEUS);
+    const char *o = cx_metrics_content_type(CX_METRICS_OPENMETRICS);
+    CHECK(p && !strncmp(p, "text/plain; version=0.0.4", 25));
+    CHECK(o && !strncmp(o, "application/openmetrics-text; version=1.0.0", 43));
+    /* Whatever negotiation picks has a content type naming it. */
+    cx_metrics_format f = cx_metrics_negotiate(CX_STR("application/openmetrics-text"));
+    CHECK_STR(cx_metrics_content_type(f), o);
+    f = cx_metrics_negotiate(CX_STR("*/*"));
+    CHECK_STR(cx_metrics_content_type(f), p);
+}
+
+TEST(http_metrics_options_and_registry) {
+    cx_http_metrics_options o;
+    memset(&o, 0x7f, sizeof o);
+    cx_http_metrics_options_default(&o);
+    CHECK(o.buckets == NULL);
+    CHECK_EQ(o.nbuckets, 0);
+    CHECK_EQ(o.max_series, 0);
+    CHECK_EQ(o.lag_interval_ms, 500);
+    cx_metrics *m = new_registry(0);
+    cx_http_metrics *hm = NULL;
+    CHECK_EQ(cx_http_metrics_new(&hm, m, &o), 0);
+    CHECK(cx_http_metrics_registry(hm) == m);
+    CHECK(cx_http_metrics_registry(NULL) == NULL);
+    char *text = render(cx_http_metrics_registry(hm), CX_METRICS_PROMETHEUS);
+    CHECK(strstr(text, "# TYPE cortex_http_requests_total counter") != NULL);
+    CHECK(strstr(text, "# TYPE cortex_http_request_duration_seconds histogram") != NULL);
+    CHECK(strstr(text, "cortex_http_requests_in_flight") != NULL);
+    free(text);
+    /* Twice in one registry: the names are taken. */
+    cx_http_metrics *again = NULL;
+    CHECK_EQ(cx_http_metrics_new(&again, m, NULL), CX_EEXIST);
+    CHECK_EQ(cx_http_metrics_new(NULL, m, NULL), CX_EINVAL);
+    CHECK_EQ(cx_http_metrics_new(&again, NULL, NULL), CX_EINVAL);
+    cx_http_metrics_free(hm);
+    cx_metrics_free(m);
+    /* Custom buckets must be valid (ascending). */
+    static const double bad[] = {1, 0.5};
+    o.buckets = bad;
+    o.nbuckets = 2;
+    m = new_registry(0);
+    CHECK_EQ(cx_http_metrics_new(&hm, m, &o), CX_EINVAL);
+    cx_metrics_free(m);
+    static const double good[] = {0.5, 2};
+    o.buckets = good;
+    m = new_registry(0);
+    CHECK_EQ(cx_http_metrics_new(&hm, m, &o), 0);
+    cx_http_metrics_free(hm);
+    cx_metrics_free(m);
+}
+
 TEST_MAIN()

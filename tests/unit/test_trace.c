@@ -503,4 +503,190 @@ TEST(middleware_continues_the_trace) {
     cx_buf_free(&c.otlp);
 }
 
+/* ---- cx_trace_extract over real parsed requests --------------------------------- */
+
+typedef struct extract_result {
+    int rc;
+    cx_span_context sc;
+} extract_result;
+
+static int extract_handler(cx_ctx *ctx) {
+    extract_result *r = cx_ctx_data(ctx);
+    memset(&r->sc, 0x55, sizeof r->sc);
+    r->rc = cx_trace_extract(cx_ctx_req(ctx), &r->sc);
+    return cx_res_send(cx_ctx_res(ctx), "text/plain", "ok", 2);
+}
+
+/* Run the request with these extra header lines; the extract result. */
+static extract_result extract_from(const char *headers) {
+    char raw[4096];
+    snprintf(raw, sizeof raw, "GET / HTTP/1.1\r\nHost: x\r\n%s\r\n", headers);
+    extract_result r = {.rc = 12345};
+    int err, status;
+    cx_memx *m = cx_memx_new(raw, strlen(raw), &err, &status);
+    CHECK(m != NULL);
+    if (m) {
+        cx_memx_run(m, extract_handler, &r);
+        cx_memx_free(m);
+    }
+    return r;
+}
+
+TEST(trace_extract_from_request_headers) {
+    extract_result r = extract_from("traceparent: " TP_OK "\r\n");
+    CHECK_EQ(r.rc, 0);
+    CHECK_EQ(r.sc.trace_id[0], 0x0a);
+    CHECK_EQ(r.sc.span_id[7], 0x31);
+    CHECK_EQ(r.sc.flags, 1);
+    CHECK(r.sc.remote);
+    CHECK_STR(r.sc.tracestate, "");
+    /* Header names in any case; tracestate normalised; several tracestate
+     * headers are one list. */
+    r = extract_from("TraceParent: " TP_OK "\r\nTRACESTATE: a=1 , b=2\r\ntracestate: c=3\r\n");
+    CHECK_EQ(r.rc, 0);
+    CHECK_STR(r.sc.tracestate, "a=1,b=2,c=3");
+    /* A bad tracestate alone is dropped, the parent kept. */
+    r = extract_from("traceparent: " TP_OK "\r\ntracestate: not a member\r\n");
+    CHECK_EQ(r.rc, 0);
+    CHECK_STR(r.sc.tracestate, "");
+    CHECK_EQ(r.sc.trace_id[15], 0x9c);
+    r = extract_from("traceparent: " TP_OK "\r\ntracestate: a=1,a=2\r\n"); /* key twice */
+    CHECK_EQ(r.rc, 0);
+    CHECK_STR(r.sc.tracestate, "");
+    /* No traceparent, a malformed or all-zero one, or two of them: start a
+     * new trace. */
+    CHECK_EQ(extract_from("").rc, CX_ENOTFOUND);
+    CHECK_EQ(extract_from("tracestate: a=1\r\n").rc, CX_ENOTFOUND);
+    CHECK_EQ(
+        extract_from("traceparent: 00-0af7651916cd43dd8448eb211c80319c-b7ad6b71692033-01\r\n").rc,
+        CX_ENOTFOUND);
+    CHECK_EQ(
+        extract_from("traceparent: 00-00000000000000000000000000000000-b7ad6b7169203331-01\r\n").rc,
+        CX_ENOTFOUND);
+    CHECK_EQ(
+        extract_from("traceparent: 00-0af7651916cd43dd8448eb211c80319c-0000000000000000-01\r\n").rc,
+        CX_ENOTFOUND);
+    CHECK_EQ(
+        extract_from("traceparent: ff-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01\r\n").rc,
+        CX_ENOTFOUND);
+    CHECK_EQ(extract_from("traceparent: " TP_OK "\r\ntraceparent: " TP_OK "\r\n").rc, CX_ENOTFOUND);
+    /* A tracestate over the limit is cut to fit, never fails the parent. */
+    char big[3000];
+    int n = snprintf(big, sizeof big, "traceparent: " TP_OK "\r\ntracestate: ");
+    for (int i = 0; i < 40; i++)
+        n += snprintf(big + n, sizeof big - (size_t)n, "%sk%d=%040d", i ? "," : "", i, i);
+    snprintf(big + n, sizeof big - (size_t)n, "\r\n");
+    r = extract_from(big);
+    CHECK_EQ(r.rc, 0);
+    CHECK(strlen(r.sc.tracestate) <= CX_TRACESTATE_MAX);
+    CHECK(!strncmp(r.sc.tracestate, "k0=", 3));
+    /* NULL arguments. */
+    cx_span_context sc;
+    CHECK_EQ(cx_trace_extract(NULL, &sc), CX_EINVAL);
+}
+
+/* ---- the batch processor's options and the exporters' span view ------------------ */
+
+typedef struct view_collector {
+    pthread_mutex_t mu;
+    size_t spans, batches, largest;
+    cx_span_view v[4]; /* of the first spans (pointers valid during export only) */
+    char names[4][32], status[4][32];
+    size_t nattrs[4], nevents[4], nlinks[4];
+    int64_t first_attr_i[4];
+} view_collector;
+
+static int view_collect(void *self, const cx_span *const *spans, size_t n) {
+    view_collector *c = self;
+    pthread_mutex_lock(&c->mu);
+    c->batches++;
+    if (n > c->largest) c->largest = n;
+    for (size_t i = 0; i < n; i++, c->spans++) {
+        if (c->spans >= 4) continue;
+        size_t k = c->spans;
+        cx_span_view_of(spans[i], &c->v[k]);
+        snprintf(c->names[k], sizeof c->names[k], "%s", c->v[k].name);
+        snprintf(c->status[k], sizeof c->status[k], "%s", c->v[k].status_description);
+        c->nattrs[k] = c->v[k].nattrs;
+        c->nevents[k] = c->v[k].nevents;
+        c->nlinks[k] = c->v[k].nlinks;
+        c->first_attr_i[k] = c->v[k].nattrs ? c->v[k].attrs[0].v.i : -1;
+    }
+    pthread_mutex_unlock(&c->mu);
+    return 0;
+}
+
+TEST(batch_options_and_span_view) {
+    cx_batch_options b;
+    memset(&b, 0, sizeof b);
+    cx_batch_options_default(&b);
+    CHECK_EQ(b.max_queue, 2048);
+    CHECK_EQ(b.max_batch, 512);
+    CHECK_EQ(b.delay_ms, 1000);
+    /* The tracer's own defaults carry them. */
+    cx_tracer_options to;
+    cx_tracer_options_default(&to);
+    CHECK_EQ(to.batch.max_queue, 2048);
+    CHECK_EQ(to.batch.max_batch, 512);
+    CHECK_EQ(to.batch.delay_ms, 1000);
+
+    view_collector c = {.mu = PTHREAD_MUTEX_INITIALIZER};
+    to.service = "svc";
+    to.exporter = (cx_span_exporter){view_collect, NULL, &c};
+    to.batch.max_batch = 3; /* batches never hold more */
+    to.batch.delay_ms = 10;
+    cx_tracer *t = NULL;
+    CHECK_EQ(cx_tracer_new(&t, &to), 0);
+    cx_span_context link;
+    tp(TP_OK, &link);
+    cx_attr at[] = {CX_ATTR_I("n", 41)};
+    cx_span *root = cx_tracer_start(
+        t, "root",
+        &(cx_span_start){.kind = CX_SPAN_SERVER, .attrs = at, .nattrs = 1, .root = true});
+    cx_span *prev = cx_span_activate(root);
+    cx_span *child = cx_tracer_start(t, "child", &(cx_span_start){.links = &link, .nlinks = 1});
+    cx_span_add_event(child, "ev", NULL, 0);
+    cx_span_set_status(child, CX_SPAN_ERROR, "bad");
+    uint8_t root_id[8], child_parent[8] = {0};
+    memcpy(root_id, cx_span_context_of(root)->span_id, 8);
+    cx_span_end(child, 0);
+    cx_span_deactivate(root, prev);
+    cx_span_end(root, 0);
+    for (int i = 0; i < 8; i++) cx_span_end(cx_tracer_start(t, "more", NULL), 0);
+    CHECK_EQ(cx_tracer_flush(t, 2000), 0);
+    pthread_mutex_lock(&c.mu);
+    CHECK_EQ(c.spans, 10);
+    CHECK(c.largest >= 1 && c.largest <= 3);
+    CHECK(c.batches >= 4);
+    /* Ended in order: child, then root. */
+    CHECK_STR(c.names[0], "child");
+    CHECK_STR(c.names[1], "root");
+    memcpy(child_parent, c.v[0].parent_span_id, 8);
+    CHECK(!memcmp(child_parent, root_id, 8));
+    static const uint8_t zero[8] = {0};
+    CHECK(!memcmp(c.v[1].parent_span_id, zero, 8)); /* a root */
+    CHECK(!memcmp(c.v[0].ctx.trace_id, c.v[1].ctx.trace_id, 16));
+    CHECK_EQ(c.v[1].kind, CX_SPAN_SERVER);
+    CHECK_EQ(c.v[0].kind, CX_SPAN_INTERNAL);
+    CHECK_EQ(c.v[0].status, CX_SPAN_ERROR);
+    CHECK_STR(c.status[0], "bad");
+    CHECK_STR(c.status[1], ""); /* none: "" not NULL */
+    CHECK_EQ(c.nevents[0], 1);
+    CHECK_EQ(c.nlinks[0], 1);
+    CHECK_EQ(c.nattrs[1], 1);
+    CHECK_EQ(c.first_attr_i[1], 41);
+    CHECK(c.v[1].start_ns > 0 && c.v[1].end_ns >= c.v[1].start_ns);
+    CHECK(c.v[1].end_ns >= c.v[0].end_ns);
+    CHECK_EQ(c.v[0].dropped_attrs + c.v[0].dropped_events + c.v[0].dropped_links, 0);
+    pthread_mutex_unlock(&c.mu);
+    cx_tracer_free(t);
+    /* A NULL span gives an empty view. */
+    cx_span_view v;
+    memset(&v, 0x33, sizeof v);
+    cx_span_view_of(NULL, &v);
+    CHECK(v.name == NULL);
+    CHECK_EQ(v.nattrs, 0);
+    CHECK_EQ(v.start_ns, 0);
+}
+
 TEST_MAIN()

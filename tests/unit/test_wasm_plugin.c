@@ -4,6 +4,7 @@
  * are the C example (build/wasm/plugin.wasm) and the handwritten ones in
  * tests/wasm/ (.wat), compiled by cmake/modules/wasm.cmake into CX_WASM_OUT. */
 #include "harness.h"
+#include "test_server.h"
 #include <arpa/inet.h>
 #include <cortex/cortex.h>
 #include <cortex/coro.h>
@@ -40,77 +41,8 @@ static const char *guest(const char *name) {
 
 /* ---- a server on a free port ------------------------------------------------------ */
 
-typedef struct srv {
-    cx_server *s;
-    pthread_t th;
-    uint16_t port;
-} srv;
-
-static void *run_main(void *arg) {
-    cx_server_run(arg);
-    return NULL;
-}
-
-static int start(srv *v, cx_router *r) {
-    cx_server_options o;
-    cx_server_options_default(&o);
-    o.host = "127.0.0.1";
-    o.port = 0;
-    o.threads = 1;
-    o.handler = cx_router_handle;
-    o.handler_data = r;
-    if (cx_server_new(&v->s, &o)) return -1;
-    v->port = cx_server_port(v->s);
-    pthread_create(&v->th, NULL, run_main, v->s);
-    return 0;
-}
-
-static void stop(srv *v) {
-    cx_server_stop(v->s);
-    pthread_join(v->th, NULL);
-    cx_server_free(v->s);
-}
-
-/* One request over a fresh connection; the whole response into out.
- * Returns the status, or -1. */
-static int request(uint16_t port, const char *method, const char *path, const char *body, char *out,
-                   size_t cap) {
-    out[0] = 0;
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    struct timeval tv = {.tv_sec = 20};
-    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons(port)};
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    if (connect(fd, (struct sockaddr *)&a, sizeof a)) {
-        close(fd);
-        return -1;
-    }
-    char req[1024];
-    size_t blen = body ? strlen(body) : 0;
-    int n =
-        snprintf(req, sizeof req,
-                 "%s %s HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Length: %zu\r\n\r\n%s",
-                 method, path, blen, body ? body : "");
-    if (write(fd, req, (size_t)n) != n) {
-        close(fd);
-        return -1;
-    }
-    size_t len = 0;
-    ssize_t k;
-    while (len + 1 < cap && (k = read(fd, out + len, cap - 1 - len)) > 0) len += (size_t)k;
-    out[len] = 0;
-    close(fd);
-    int status;
-    return sscanf(out, "HTTP/1.1 %d", &status) == 1 ? status : -1;
-}
-
 static int get(uint16_t port, const char *path, char *out, size_t cap) {
-    return request(port, "GET", path, NULL, out, cap);
-}
-
-static const char *body_of(const char *resp) {
-    const char *b = strstr(resp, "\r\n\r\n");
-    return b ? b + 4 : "";
+    return test_http(port, "GET", path, NULL, out, cap);
 }
 
 /* A router with one mount on GET+POST /p. */
@@ -203,16 +135,16 @@ TEST(handler_answers_through_the_example_plugin) {
     cx_wasm_mount *m;
     CHECK_EQ(cx_wasm_mount_new(cache, path, NULL, &m), 0);
     cx_router *r = one_route(m);
-    srv v;
-    CHECK_EQ(start(&v, r), 0);
+    test_srv v;
+    CHECK_EQ(test_srv_start(&v, r), 0);
     char buf[4096];
     CHECK_EQ(get(v.port, "/p?x=1", buf, sizeof buf), 200);
     CHECK(strstr(buf, "X-Plugin: hello-wasm\r\n") != NULL);
     CHECK(strstr(buf, "Content-Type: text/plain\r\n") != NULL);
-    CHECK_STR(body_of(buf), "hello from a wasm plugin: GET /p?x=1 (body 0 bytes)\n");
-    CHECK_EQ(request(v.port, "POST", "/p", "hello", buf, sizeof buf), 200);
-    CHECK_STR(body_of(buf), "hello from a wasm plugin: POST /p (body 5 bytes)\n");
-    stop(&v);
+    CHECK_STR(test_http_body(buf), "hello from a wasm plugin: GET /p?x=1 (body 0 bytes)\n");
+    CHECK_EQ(test_http(v.port, "POST", "/p", "hello", buf, sizeof buf), 200);
+    CHECK_STR(test_http_body(buf), "hello from a wasm plugin: POST /p (body 5 bytes)\n");
+    test_srv_stop(&v);
     CHECK_EQ(cx_wasm_mount_requests(m), 2);
     CHECK_EQ(cx_wasm_mount_instances(m), 2); /* a fresh instance per request */
     CHECK_EQ(cx_wasm_cache_loads(cache), 1); /* compiled once */
@@ -242,22 +174,22 @@ TEST(middleware_short_circuits_and_passes_through) {
     CHECK_EQ(cx_router_get(r, "/ok", ok_handler, NULL), 0);
     CHECK_EQ(cx_router_get(r, "/blocked", ok_handler, NULL), 0);
     CHECK_EQ(cx_router_get(r, "/user", user_handler, NULL), 0);
-    srv v;
-    CHECK_EQ(start(&v, r), 0);
+    test_srv v;
+    CHECK_EQ(test_srv_start(&v, r), 0);
     char buf[4096];
     CHECK_EQ(get(v.port, "/ok", buf, sizeof buf), 200);
     CHECK(strstr(buf, "X-Wasm-Filter: passed\r\n") != NULL);
-    CHECK_STR(body_of(buf), "ok from C\n");
+    CHECK_STR(test_http_body(buf), "ok from C\n");
     CHECK(strstr(buf, "Cx-Ctx") == NULL); /* context values are not response headers */
     CHECK_EQ(get(v.port, "/user", buf, sizeof buf), 200);
-    CHECK_STR(body_of(buf), "user=alice\n");
+    CHECK_STR(test_http_body(buf), "user=alice\n");
     CHECK_EQ(get(v.port, "/blocked", buf, sizeof buf), 403);
-    CHECK_STR(body_of(buf), "blocked by wasm\n");
+    CHECK_STR(test_http_body(buf), "blocked by wasm\n");
     CHECK(strstr(buf, "X-Wasm-Filter") == NULL);
     /* router answers (404) run through the middleware too */
     CHECK_EQ(get(v.port, "/nothing", buf, sizeof buf), 404);
     CHECK(strstr(buf, "X-Wasm-Filter: passed\r\n") != NULL);
-    stop(&v);
+    test_srv_stop(&v);
     cx_router_free(r);
     cx_wasm_mount_free(m);
     cx_wasm_cache_free(cache);
@@ -270,12 +202,12 @@ TEST(status_zero_from_a_handler_is_502) {
     cx_wasm_mount *m;
     CHECK_EQ(cx_wasm_mount_new(cache, path, NULL, &m), 0);
     cx_router *r = one_route(m);
-    srv v;
-    CHECK_EQ(start(&v, r), 0);
+    test_srv v;
+    CHECK_EQ(test_srv_start(&v, r), 0);
     char buf[4096];
     CHECK_EQ(get(v.port, "/p", buf, sizeof buf), 502);
     CHECK(strstr(buf, "status 0 (continue) is for middleware") != NULL);
-    stop(&v);
+    test_srv_stop(&v);
     cx_router_free(r);
     cx_wasm_mount_free(m);
     cx_wasm_cache_free(cache);
@@ -287,12 +219,12 @@ TEST(plugin_importing_wasi_runs) {
     cx_wasm_mount *m;
     CHECK_EQ(cx_wasm_mount_new(cache, path, NULL, &m), 0);
     cx_router *r = one_route(m);
-    srv v;
-    CHECK_EQ(start(&v, r), 0);
+    test_srv v;
+    CHECK_EQ(test_srv_start(&v, r), 0);
     char buf[4096];
     CHECK_EQ(get(v.port, "/p", buf, sizeof buf), 200);
-    CHECK_STR(body_of(buf), "wasi ok\n");
-    stop(&v);
+    CHECK_STR(test_http_body(buf), "wasi ok\n");
+    test_srv_stop(&v);
     cx_router_free(r);
     cx_wasm_mount_free(m);
     cx_wasm_cache_free(cache);
@@ -307,8 +239,8 @@ static void expect_failure(const char *wasm, const cx_wasm_mount_options *o, int
     CHECK_EQ(cx_wasm_mount_new(cache, wasm, o, &m), 0);
     cx_router *r = one_route(m);
     CHECK_EQ(cx_router_get(r, "/ok", ok_handler, NULL), 0);
-    srv v;
-    CHECK_EQ(start(&v, r), 0);
+    test_srv v;
+    CHECK_EQ(test_srv_start(&v, r), 0);
     char buf[4096];
     for (int i = 0; i < 2; i++) {
         int st = get(v.port, "/p", buf, sizeof buf);
@@ -318,7 +250,7 @@ static void expect_failure(const char *wasm, const cx_wasm_mount_options *o, int
         CHECK(strstr(buf, detail) != NULL);
     }
     CHECK_EQ(get(v.port, "/ok", buf, sizeof buf), 200); /* the server lives on */
-    stop(&v);
+    test_srv_stop(&v);
     cx_router_free(r);
     cx_wasm_mount_free(m);
     cx_wasm_cache_free(cache);
@@ -368,11 +300,11 @@ TEST(limits_on_the_request) {
     cx_wasm_mount *m;
     CHECK_EQ(cx_wasm_mount_new(cache, path, &o, &m), 0);
     cx_router *r = one_route(m);
-    srv v;
-    CHECK_EQ(start(&v, r), 0);
+    test_srv v;
+    CHECK_EQ(test_srv_start(&v, r), 0);
     char buf[4096];
-    CHECK_EQ(request(v.port, "POST", "/p", "1234", buf, sizeof buf), 200);
-    CHECK_EQ(request(v.port, "POST", "/p", "12345", buf, sizeof buf), 413);
+    CHECK_EQ(test_http(v.port, "POST", "/p", "1234", buf, sizeof buf), 200);
+    CHECK_EQ(test_http(v.port, "POST", "/p", "12345", buf, sizeof buf), 413);
     char longpath[300];
     memset(longpath, 'a', sizeof longpath - 1);
     longpath[0] = '/';
@@ -380,7 +312,7 @@ TEST(limits_on_the_request) {
     CHECK_EQ(get(v.port, longpath, buf, sizeof buf), 404); /* no route: plugin not reached */
     memcpy(longpath, "/p?", 3);
     CHECK_EQ(get(v.port, longpath, buf, sizeof buf), 431);
-    stop(&v);
+    test_srv_stop(&v);
     cx_router_free(r);
     cx_wasm_mount_free(m);
     cx_wasm_cache_free(cache);
@@ -417,18 +349,18 @@ TEST(hot_reload_serves_the_replaced_file) {
         cx_wasm_mount *m;
         CHECK_EQ(cx_wasm_mount_new(cache, live, &o, &m), 0);
         cx_router *r = one_route(m);
-        srv v;
-        CHECK_EQ(start(&v, r), 0);
+        test_srv v;
+        CHECK_EQ(test_srv_start(&v, r), 0);
         char buf[4096];
         CHECK_EQ(get(v.port, "/p", buf, sizeof buf), 200);
-        CHECK_STR(body_of(buf), reuse ? "plugin v2\n" : "plugin v1\n");
+        CHECK_STR(test_http_body(buf), reuse ? "plugin v2\n" : "plugin v1\n");
         /* deploy: write the new file next to it, rename into place */
         CHECK_EQ(copy_file(reuse ? v1 : v2, next), 0);
         CHECK_EQ(rename(next, live), 0);
         CHECK_EQ(get(v.port, "/p", buf, sizeof buf), 200);
-        CHECK_STR(body_of(buf), reuse ? "plugin v1\n" : "plugin v2\n");
+        CHECK_STR(test_http_body(buf), reuse ? "plugin v1\n" : "plugin v2\n");
         CHECK(strstr(buf, reuse ? "X-Version: v1" : "X-Version: v2") != NULL);
-        stop(&v);
+        test_srv_stop(&v);
         CHECK_EQ(cx_wasm_cache_loads(cache), 2);
         cx_router_free(r);
         cx_wasm_mount_free(m);
@@ -449,15 +381,15 @@ TEST(reuse_keeps_instances_warm) {
         cx_wasm_mount *m;
         CHECK_EQ(cx_wasm_mount_new(cache, path, &o, &m), 0);
         cx_router *r = one_route(m);
-        srv v;
-        CHECK_EQ(start(&v, r), 0);
+        test_srv v;
+        CHECK_EQ(test_srv_start(&v, r), 0);
         char buf[4096];
         for (int i = 1; i <= 3; i++) {
             CHECK_EQ(get(v.port, "/p", buf, sizeof buf), 200);
             char want[2] = {(char)(mode ? '0' + i : '1'), 0};
-            CHECK_STR(body_of(buf), want);
+            CHECK_STR(test_http_body(buf), want);
         }
-        stop(&v);
+        test_srv_stop(&v);
         CHECK_EQ(cx_wasm_mount_instances(m), mode ? 1 : 3);
         cx_router_free(r);
         cx_wasm_mount_free(m);
@@ -475,7 +407,7 @@ static void *slow_client(void *arg) {
     const char *p = arg;
     char buf[2048];
     for (int i = 0; i < PER_CLIENT; i++) {
-        if (get(g_port, p, buf, sizeof buf) == 200 && !strcmp(body_of(buf), "slow done\n"))
+        if (get(g_port, p, buf, sizeof buf) == 200 && !strcmp(test_http_body(buf), "slow done\n"))
             atomic_fetch_add(&g_slow_ok, 1);
         atomic_fetch_add(&g_slow_done, 1);
     }
@@ -506,8 +438,8 @@ TEST(many_concurrent_calls_on_the_pool) {
         cx_router *r = one_route(m);
         CHECK_EQ(cx_wasm_mount_route(r, CX_METHOD_GET, "/hello", m2), 0);
         CHECK_EQ(cx_router_get(r, "/ok", ok_handler, NULL), 0);
-        srv v;
-        CHECK_EQ(start(&v, r), 0);
+        test_srv v;
+        CHECK_EQ(test_srv_start(&v, r), 0);
         g_port = v.port;
         atomic_store(&g_slow_done, 0);
         atomic_store(&g_slow_ok, 0);
@@ -536,7 +468,7 @@ TEST(many_concurrent_calls_on_the_pool) {
                 "slowest in %.1f ms\n",
                 reuse, CLIENTS * PER_CLIENT, t, during, worst * 1e3);
         CHECK(during >= 1); /* the loop answered while plugin calls were running */
-        stop(&v);
+        test_srv_stop(&v);
         if (reuse) CHECK(cx_wasm_mount_instances(m) < CLIENTS * PER_CLIENT);
         cx_router_free(r);
         cx_wasm_mount_free(m);
@@ -625,11 +557,12 @@ TEST(plugin_call_pooled_directly) {
     CHECK_EQ(cx_router_get(r, "/direct", direct, NULL), 0);
     CHECK_EQ(cx_router_get(r, "/abandon", abandon, NULL), 0);
     CHECK_EQ(cx_router_get(r, "/hog", hog, NULL), 0);
-    srv v;
-    CHECK_EQ(start(&v, r), 0);
+    test_srv v;
+    CHECK_EQ(test_srv_start(&v, r), 0);
     char buf[4096];
     CHECK_EQ(get(v.port, "/direct", buf, sizeof buf), 200);
-    CHECK(strstr(body_of(buf), "hello from a wasm plugin: GET /direct (body 0 bytes)") != NULL);
+    CHECK(strstr(test_http_body(buf), "hello from a wasm plugin: GET /direct (body 0 bytes)") !=
+          NULL);
     atomic_store(&g_released, 0);
     CHECK_EQ(get(v.port, "/abandon", buf, sizeof buf), 504);
     /* The coroutine's deadline and the call's (narrowed to it) fall due
@@ -654,7 +587,7 @@ TEST(plugin_call_pooled_directly) {
     for (int i = 0; i < CX_POOL_DEFAULT_THREADS; i++) pthread_join(th[i], NULL);
     for (int i = 0; i < 400 && atomic_load(&g_released) == 0; i++) usleep(5000);
     CHECK_EQ(atomic_load(&g_released), 1);
-    stop(&v);
+    test_srv_stop(&v);
     /* outside a coroutine there is nothing to suspend */
     cx_wasm_instance *inst;
     CHECK_EQ(cx_wasm_instance_new(g_mod, NULL, NULL, &inst, NULL, NULL), 0);

@@ -560,4 +560,313 @@ TEST(rpc_framing) {
     cx_arena_free(a);
 }
 
+/* ---- public helpers no other test names ------------------------------------------- */
+
+/* Parse type text, then check its canonical form, dynamism and head size. */
+static void abi_type_case(cx_arena *a, const char *text, const char *canon, bool dyn, size_t head) {
+    const cx_abi_type *t = NULL;
+    cx_abi_error e;
+    CHECK_EQ(cx_abi_type_parse(a, text, strlen(text), NULL, &t, &e), 0);
+    if (!t) return;
+    cx_buf b = CX_BUF_INIT;
+    CHECK_EQ(cx_abi_type_format(&b, t), 0);
+    cx_buf_putc(&b, '\0');
+    CHECK_STR(b.data, canon);
+    CHECK_EQ(cx_abi_type_is_dynamic(t), dyn);
+    CHECK_EQ(cx_abi_type_head_size(t), head);
+    cx_buf_free(&b);
+}
+
+TEST(abi_type_format_dynamic_head_size) {
+    cx_arena *a = cx_arena_new(0, 0);
+    abi_type_case(a, "uint256", "uint256", false, 32);
+    abi_type_case(a, "uint", "uint256", false, 32); /* aliases come out canonical */
+    abi_type_case(a, "int", "int256", false, 32);
+    abi_type_case(a, "int8", "int8", false, 32);
+    abi_type_case(a, "address", "address", false, 32);
+    abi_type_case(a, "bool", "bool", false, 32);
+    abi_type_case(a, "bytes32", "bytes32", false, 32);
+    abi_type_case(a, "bytes1", "bytes1", false, 32);
+    abi_type_case(a, "bytes", "bytes", true, 32);
+    abi_type_case(a, "string", "string", true, 32);
+    abi_type_case(a, "uint8[3]", "uint8[3]", false, 96);
+    abi_type_case(a, "uint8[]", "uint8[]", true, 32);
+    abi_type_case(a, "string[2]", "string[2]", true, 32); /* static length, dynamic elements */
+    abi_type_case(a, "(bool,bytes)[2]", "(bool,bytes)[2]", true, 32);
+    abi_type_case(a, "(uint256,address)", "(uint256,address)", false, 64);
+    abi_type_case(a, "(uint256,(bool,bytes32)[2])[3]", "(uint256,(bool,bytes32)[2])[3]", false,
+                  3 * (32 + 2 * 64));
+    abi_type_case(a, "(string)", "(string)", true, 32);
+    abi_type_case(a, "uint256[2][3]", "uint256[2][3]", false, 192);
+    abi_type_case(a, "uint256[][3]", "uint256[][3]", true, 32);
+    /* Formatting appends; NULL arguments are refused. */
+    const cx_abi_type *t;
+    cx_abi_error e;
+    CHECK_EQ(cx_abi_type_parse(a, "bool", 4, NULL, &t, &e), 0);
+    cx_buf b = CX_BUF_INIT;
+    cx_buf_puts(&b, "x:");
+    CHECK_EQ(cx_abi_type_format(&b, t), 0);
+    CHECK_MEM(b.data, b.len, "x:bool");
+    CHECK_EQ(cx_abi_type_format(&b, NULL), CX_EINVAL);
+    CHECK_EQ(cx_abi_type_format(NULL, t), CX_EINVAL);
+    CHECK_MEM(b.data, b.len, "x:bool");
+    /* A capped buffer: the limit error is passed on. */
+    CHECK_EQ(cx_abi_type_parse(a, "(uint256,uint256,uint256)", 25, NULL, &t, &e), 0);
+    cx_buf small = CX_BUF_INIT;
+    small.max = 8;
+    CHECK_EQ(cx_abi_type_format(&small, t), CX_ELIMIT);
+    cx_buf_free(&small);
+    cx_buf_free(&b);
+    /* Types the parser refuses never reach the helpers. */
+    CHECK_EQ(cx_abi_type_parse(a, "()", 2, NULL, &t, &e), CX_EPARSE);
+    CHECK_EQ(cx_abi_type_parse(a, "uint7", 5, NULL, &t, &e), CX_EPARSE);
+    cx_arena_free(a);
+}
+
+TEST(rlp_put_list_and_header) {
+    cx_buf b = CX_BUF_INIT;
+    CHECK_EQ(cx_rlp_put_list(&b, NULL, 5), CX_EINVAL); /* no payload to copy */
+    CHECK_EQ(b.len, 0);
+    CHECK_EQ(cx_rlp_put_list(&b, NULL, 0), 0);
+    CHECK_STR(hexs(b.data, b.len), "0xc0");
+    cx_buf_reset(&b);
+    /* Short lists: 0xc0 + length. */
+    CHECK_EQ(cx_rlp_put_list_header(&b, 0), 0);
+    CHECK_STR(hexs(b.data, b.len), "0xc0");
+    cx_buf_reset(&b);
+    CHECK_EQ(cx_rlp_put_list_header(&b, 55), 0);
+    CHECK_STR(hexs(b.data, b.len), "0xf7");
+    /* Long lists: 0xf7 + length of the length, then the length big-endian. */
+    cx_buf_reset(&b);
+    CHECK_EQ(cx_rlp_put_list_header(&b, 56), 0);
+    CHECK_STR(hexs(b.data, b.len), "0xf838");
+    cx_buf_reset(&b);
+    CHECK_EQ(cx_rlp_put_list_header(&b, 1024), 0);
+    CHECK_STR(hexs(b.data, b.len), "0xf90400");
+    cx_buf_reset(&b);
+    CHECK_EQ(cx_rlp_put_list_header(&b, 0x1000000), 0);
+    CHECK_STR(hexs(b.data, b.len), "0xfb01000000");
+    cx_buf_reset(&b);
+    CHECK_EQ(cx_rlp_put_list_header(&b, SIZE_MAX), 0); /* header only: 8 length bytes */
+    CHECK_STR(hexs(b.data, b.len), "0xffffffffffffffffff");
+    CHECK_EQ(cx_rlp_put_list_header(NULL, 3), CX_EINVAL);
+    /* The wiki's ["cat","dog"]: 0xc8 83 cat 83 dog. */
+    cx_buf items = CX_BUF_INIT;
+    cx_rlp_put_bytes(&items, "cat", 3);
+    cx_rlp_put_bytes(&items, "dog", 3);
+    cx_buf_reset(&b);
+    CHECK_EQ(cx_rlp_put_list(&b, items.data, items.len), 0);
+    CHECK_STR(hexs(b.data, b.len), "0xc88363617483646f67");
+    /* The empty list, with and without a payload pointer. */
+    cx_buf_reset(&b);
+    CHECK_EQ(cx_rlp_put_list(&b, NULL, 0), 0);
+    CHECK_EQ(cx_rlp_put_list(&b, "", 0), 0);
+    CHECK_STR(hexs(b.data, b.len), "0xc0c0");
+    /* A 60-byte payload takes the long form and decodes back to 20 items. */
+    cx_buf_reset(&items);
+    for (int i = 0; i < 20; i++) cx_rlp_put_bytes(&items, "ab", 2);
+    cx_buf_reset(&b);
+    CHECK_EQ(cx_rlp_put_list(&b, items.data, items.len), 0);
+    CHECK_EQ(b.len, 62);
+    CHECK_EQ((uint8_t)b.data[0], 0xf8);
+    CHECK_EQ((uint8_t)b.data[1], 60);
+    cx_arena *a = cx_arena_new(0, 0);
+    const cx_rlp_item *it;
+    CHECK_EQ(cx_rlp_decode(a, (const uint8_t *)b.data, b.len, NULL, &it, NULL), 0);
+    CHECK(it->list);
+    CHECK_EQ(it->count, 20);
+    cx_arena_free(a);
+    CHECK_EQ(cx_rlp_put_list(NULL, "", 0), CX_EINVAL);
+    /* A capped buffer: CX_ELIMIT, for the header or the payload. */
+    cx_buf cap = CX_BUF_INIT;
+    cap.max = 4;
+    CHECK_EQ(cx_rlp_put_list(&cap, items.data, items.len), CX_ELIMIT);
+    cx_buf_free(&cap);
+    cx_buf_free(&items);
+    cx_buf_free(&b);
+}
+
+TEST(u256_is_zero_and_minimal) {
+    cx_u256 z = {{0}}, v;
+    size_t off = 99;
+    CHECK(cx_u256_is_zero(&z));
+    CHECK_EQ(cx_u256_minimal(&z, &off), 0); /* zero is empty */
+    CHECK_EQ(off, 32);
+    v = cx_u256_from_u64(1);
+    CHECK(!cx_u256_is_zero(&v));
+    CHECK_EQ(cx_u256_minimal(&v, &off), 1);
+    CHECK_EQ(off, 31);
+    CHECK_EQ(v.b[off], 1);
+    v = cx_u256_from_u64(0x0100);
+    CHECK_EQ(cx_u256_minimal(&v, &off), 2);
+    CHECK_EQ(off, 30);
+    CHECK_EQ(v.b[off], 1);
+    /* Only the top bit set: every byte is significant. */
+    memset(&v, 0, sizeof v);
+    v.b[0] = 0x80;
+    CHECK(!cx_u256_is_zero(&v));
+    CHECK_EQ(cx_u256_minimal(&v, &off), 32);
+    CHECK_EQ(off, 0);
+    /* Only the lowest bit of the last byte, or of a middle byte. */
+    memset(&v, 0, sizeof v);
+    v.b[31] = 0x01;
+    CHECK(!cx_u256_is_zero(&v));
+    memset(&v, 0, sizeof v);
+    v.b[16] = 0x10;
+    CHECK(!cx_u256_is_zero(&v));
+    CHECK_EQ(cx_u256_minimal(&v, &off), 16);
+    CHECK_EQ(off, 16);
+    /* 2^256 - 1 and a parsed zero. */
+    CHECK_EQ(cx_u256_parse("0x"
+                           "ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff",
+                           66, &v),
+             0);
+    CHECK_EQ(cx_u256_minimal(&v, &off), 32);
+    CHECK_EQ(cx_u256_parse("0x0000", 6, &v), 0);
+    CHECK(cx_u256_is_zero(&v));
+    CHECK_EQ(cx_u256_parse("0", 1, &v), 0);
+    CHECK(cx_u256_is_zero(&v));
+}
+
+/* The EIP-155 example again, signed and serialized in two steps. */
+TEST(tx_serialize_from_signature) {
+    uint8_t sk[32];
+    memset(sk, 0x46, 32);
+    cx_eth_key *k = cx_eth_key_new(sk, NULL);
+    CHECK(k != NULL);
+    cx_eth_tx tx = {.type = 0};
+    tx.nonce = cx_u256_from_u64(9);
+    tx.gas_price = cx_u256_from_u64(20000000000ULL);
+    tx.gas_limit = cx_u256_from_u64(21000);
+    tx.value = cx_u256_from_u64(1000000000000000000ULL);
+    tx.chain_id = cx_u256_from_u64(1);
+    tx.has_to = true;
+    memset(tx.to, 0x35, 20);
+    uint8_t h[32];
+    cx_eth_sig sig;
+    CHECK_EQ(cx_eth_tx_signing_hash(&tx, h), 0);
+    CHECK_EQ(cx_eth_key_sign(k, h, &sig), 0);
+    cx_buf b = CX_BUF_INIT;
+    cx_eth_sig badsig = sig;
+    badsig.recid = 5; /* only 0 and 1 exist: v would be wrong */
+    CHECK_EQ(cx_eth_tx_serialize(&tx, &badsig, &b), CX_EINVAL);
+    badsig.recid = -1;
+    CHECK_EQ(cx_eth_tx_serialize(&tx, &badsig, &b), CX_EINVAL);
+    CHECK_EQ(b.len, 0);
+    cx_buf_puts(&b, "keep"); /* serialize appends */
+    CHECK_EQ(cx_eth_tx_serialize(&tx, &sig, &b), 0);
+    CHECK_MEM(b.data, 4, "keep");
+    CHECK_STR(
+        hexs(b.data + 4, b.len - 4),
+        "0xf86c098504a817c800825208943535353535353535353535353535353535353535880de0b6b3a7640000"
+        "8025a028ef61340bd939bc2195fe537567866003e1a15d3c71ff63e1590620aa636276a067cbe9d8997f76"
+        "1aecb703304b3800ccf555c9f3dc64214b297fb1966a3b6d83");
+    /* Same bytes as the one-step cx_eth_tx_sign. */
+    cx_buf one = CX_BUF_INIT;
+    CHECK_EQ(cx_eth_tx_sign(&tx, k, &one), 0);
+    CHECK(one.len == b.len - 4 && !memcmp(one.data, b.data + 4, one.len));
+    /* Pre-EIP-155 (chain id 0): v is 27 + recid. */
+    cx_eth_tx pre = tx;
+    pre.chain_id = cx_u256_from_u64(0);
+    cx_eth_sig s2 = sig;
+    s2.recid = 1;
+    cx_buf_reset(&b);
+    CHECK_EQ(cx_eth_tx_serialize(&pre, &s2, &b), 0);
+    cx_arena *a = cx_arena_new(0, 0);
+    const cx_rlp_item *it;
+    CHECK_EQ(cx_rlp_decode(a, (const uint8_t *)b.data, b.len, NULL, &it, NULL), 0);
+    CHECK_EQ(it->count, 9);
+    CHECK_EQ(it->items[6].len, 1);
+    CHECK_EQ(it->items[6].data[0], 28);
+    CHECK(!memcmp(it->items[7].data, sig.r, 32));
+    /* Typed (EIP-1559): a type byte, then 12 fields with v = recid; the
+     * signature recovers the signer's address over the signing hash. */
+    cx_eth_tx t2 = {.type = 2};
+    t2.chain_id = cx_u256_from_u64(31337);
+    t2.nonce = cx_u256_from_u64(0);
+    t2.max_priority_fee = cx_u256_from_u64(1);
+    t2.max_fee = cx_u256_from_u64(1000);
+    t2.gas_limit = cx_u256_from_u64(21000);
+    t2.has_to = false; /* contract creation: empty "to" */
+    t2.data = (const uint8_t *)"\x60\x00";
+    t2.data_len = 2;
+    CHECK_EQ(cx_eth_tx_signing_hash(&t2, h), 0);
+    CHECK_EQ(cx_eth_key_sign(k, h, &sig), 0);
+    cx_buf_reset(&b);
+    CHECK_EQ(cx_eth_tx_serialize(&t2, &sig, &b), 0);
+    CHECK_EQ((uint8_t)b.data[0], 2);
+    CHECK_EQ(cx_rlp_decode(a, (const uint8_t *)b.data + 1, b.len - 1, NULL, &it, NULL), 0);
+    CHECK_EQ(it->count, 12);
+    CHECK_EQ(it->items[5].len, 0); /* to */
+    CHECK_EQ(it->items[6].len, 0); /* value 0: empty string */
+    CHECK_EQ(it->items[7].len, 2); /* data */
+    CHECK_EQ(it->items[9].len, (size_t)(sig.recid ? 1 : 0));
+    cx_eth_sig back = {.recid = sig.recid};
+    memcpy(back.r, sig.r, 32);
+    memcpy(back.s, sig.s, 32);
+    uint8_t pub[64], addr[20], want[20];
+    CHECK_EQ(cx_eth_recover(h, &back, pub), 0);
+    cx_eth_pubkey_address(pub, addr);
+    cx_eth_key_address(k, want);
+    CHECK(!memcmp(addr, want, 20));
+    /* Invalid arguments: nothing appended. */
+    cx_buf_reset(&b);
+    CHECK_EQ(cx_eth_tx_serialize(NULL, &sig, &b), CX_EINVAL);
+    CHECK_EQ(cx_eth_tx_serialize(&t2, NULL, &b), CX_EINVAL);
+    CHECK_EQ(cx_eth_tx_serialize(&t2, &sig, NULL), CX_EINVAL);
+    cx_eth_tx bad = t2;
+    bad.type = 3;
+    CHECK_EQ(cx_eth_tx_serialize(&bad, &sig, &b), CX_EINVAL);
+    bad = t2;
+    bad.data = NULL; /* data_len 2 without data */
+    CHECK_EQ(cx_eth_tx_serialize(&bad, &sig, &b), CX_EINVAL);
+    bad = t2;
+    bad.access_count = 1;
+    CHECK_EQ(cx_eth_tx_serialize(&bad, &sig, &b), CX_EINVAL);
+    CHECK_EQ(b.len, 0);
+    cx_arena_free(a);
+    cx_buf_free(&one);
+    cx_buf_free(&b);
+    cx_eth_key_free(k);
+}
+
+TEST(eip712_limits_defaults_and_depth) {
+    cx_eip712_limits l = cx_eip712_limits_defaults();
+    CHECK_EQ(l.max_depth, 32);
+    /* Mail holds Person: hashing it nests two structs deep. */
+    const char *doc =
+        "{\"types\":{\"Person\":[{\"name\":\"name\",\"type\":\"string\"}],\"Mail\":[{"
+        "\"name\":\"from\",\"type\":\"Person\"},{\"name\":\"n\",\"type\":\"uint256[]\"}]},"
+        "\"primaryType\":\"Mail\",\"domain\":{\"name\":\"x\",\"chainId\":1},"
+        "\"message\":{\"from\":{\"name\":\"Cow\"},\"n\":[1,2]}}";
+    cx_arena *a = cx_arena_new(0, 0);
+    const cx_json *j;
+    CHECK_EQ(cx_json_parse(a, doc, strlen(doc), NULL, &j, NULL), 0);
+    uint8_t h1[32], h2[32];
+    char msg[200];
+    CHECK_EQ(cx_eip712_hash(j, &l, h1, msg, sizeof msg), 0);
+    CHECK_EQ(cx_eip712_hash(j, NULL, h2, msg, sizeof msg), 0); /* NULL means the defaults */
+    CHECK(!memcmp(h1, h2, 32));
+    /* Depth 1 admits the domain and the top struct but not Person inside. */
+    l.max_depth = 1;
+    msg[0] = 0;
+    CHECK_EQ(cx_eip712_hash(j, &l, h2, msg, sizeof msg), CX_EPARSE);
+    CHECK(strstr(msg, "deep") != NULL);
+    l.max_depth = 3;
+    CHECK_EQ(cx_eip712_hash(j, &l, h2, msg, sizeof msg), 0);
+    CHECK(!memcmp(h1, h2, 32));
+    l.max_depth = 0; /* zero means the default */
+    CHECK_EQ(cx_eip712_hash(j, &l, h2, msg, sizeof msg), 0);
+    cx_arena_free(a);
+}
+
+TEST(sender_options_defaults_values) {
+    cx_eth_sender_options o = cx_eth_sender_options_defaults();
+    CHECK_EQ(o.gas_margin_pct, 20);
+    CHECK_EQ(o.fee_history_blocks, 5);
+    CHECK_EQ(o.priority_percentile, 50);
+    CHECK_EQ(o.base_fee_multiplier, 2);
+    CHECK_EQ(o.nonce_retries, 2);
+}
+
 TEST_MAIN()

@@ -773,6 +773,173 @@ TEST(sender_nonce_and_fees) {
     run(sender, s_send);
 }
 
+/* ---- fees and raw sends -------------------------------------------------------------- */
+
+static const char FEE_OK[] =
+    "{\"oldestBlock\":\"0x10\",\"baseFeePerGas\":[\"0x64\",\"0xc8\",\"0x12c\"],"
+    "\"gasUsedRatio\":[0.5,0.25],\"reward\":[[\"0x1\",\"0x2\"],[\"0x3\",\"0x4\"]]}";
+static const char HASH[] = "\"0x1111111111111111111111111111111111111111111111111111111111111111\"";
+
+static bool s_fees(srv *s, const char *m, uint64_t id, const cx_json *p, cx_buf *out) {
+    (void)p;
+    if (!strcmp(m, "eth_maxPriorityFeePerGas")) {
+        if (s->state == 0)
+            result(out, id, "\"0x3b9aca00\"");
+        else if (s->state == 1)
+            rpc_err(out, 200, id, -32601, "the method does not exist", NULL);
+        else
+            result(out, id, "\"1000\""); /* not a 0x quantity */
+    } else if (!strcmp(m, "eth_feeHistory")) {
+        switch (s->state) {
+        case 0:
+            result(out, id, FEE_OK);
+            break;
+        case 1: /* no rewards asked for or none sent */
+            result(out, id,
+                   "{\"oldestBlock\":\"0x0\",\"baseFeePerGas\":[\"0x7\"],\"gasUsedRatio\":[],"
+                   "\"reward\":null}");
+            break;
+        case 2: /* baseFeePerGas must have one more entry than gasUsedRatio */
+            result(out, id,
+                   "{\"oldestBlock\":\"0x1\",\"baseFeePerGas\":[\"0x1\",\"0x2\"],"
+                   "\"gasUsedRatio\":[0.1,0.2]}");
+            break;
+        case 3: /* more blocks than asked for */
+            result(out, id,
+                   "{\"oldestBlock\":\"0x1\",\"baseFeePerGas\":[\"0x1\",\"0x2\",\"0x3\",\"0x4\"],"
+                   "\"gasUsedRatio\":[0.1,0.2,0.3]}");
+            break;
+        case 4: /* a reward row of the wrong width */
+            result(out, id,
+                   "{\"oldestBlock\":\"0x1\",\"baseFeePerGas\":[\"0x1\",\"0x2\"],"
+                   "\"gasUsedRatio\":[0.1],\"reward\":[[\"0x1\"]]}");
+            break;
+        case 5: /* a base fee that is not a quantity */
+            result(
+                out, id,
+                "{\"oldestBlock\":\"0x1\",\"baseFeePerGas\":[\"0x1\",7],\"gasUsedRatio\":[0.1]}");
+            break;
+        case 6:
+            result(out, id, "[]");
+            break;
+        default:
+            rpc_err(out, 200, id, -32000, "block not found", NULL);
+        }
+    } else if (!strcmp(m, "eth_sendRawTransaction")) {
+        if (s->state == 0)
+            result(out, id, HASH);
+        else if (s->state == 1)
+            rpc_err(out, 200, id, -32000, "nonce too low", NULL);
+        else
+            result(out, id, "\"0x1234\""); /* not 32 bytes */
+    } else {
+        result(out, id, "null");
+    }
+    return true;
+}
+
+static void fees(env *e) {
+    cx_eth_rpc_error err;
+    cx_arena *a = cx_arena_new(0, 0);
+    /* eth_maxPriorityFeePerGas */
+    cx_u256 tip;
+    e->s.state = 0;
+    CHECK_EQ(cx_eth_client_max_priority_fee(e->c, &tip, &err), 0);
+    char d[80];
+    cx_u256_to_dec(&tip, d);
+    CHECK_STR(d, "1000000000");
+    CHECK_STR(e->s.last_method, "eth_maxPriorityFeePerGas");
+    CHECK(strstr(e->s.last_body.data, "\"params\":[]") != NULL);
+    e->s.state = 1; /* a node without the method */
+    CHECK_EQ(cx_eth_client_max_priority_fee(e->c, &tip, &err), CX_EPROTO);
+    CHECK(err.rpc);
+    CHECK_EQ(err.code, -32601);
+    e->s.state = 2;
+    CHECK_EQ(cx_eth_client_max_priority_fee(e->c, &tip, &err), CX_EPROTO);
+    CHECK(!err.rpc);
+    int calls = e->s.calls;
+    CHECK_EQ(cx_eth_client_max_priority_fee(e->c, NULL, &err), CX_EINVAL);
+    CHECK_EQ(e->s.calls, calls);
+
+    /* eth_feeHistory: the request, then the arrays. */
+    static const double pct[] = {25, 75};
+    cx_eth_fee_history h;
+    e->s.state = 0;
+    CHECK_EQ(cx_eth_client_fee_history(e->c, a, 2, "latest", pct, 2, &h, &err), 0);
+    CHECK_STR(e->s.last_method, "eth_feeHistory");
+    CHECK(strstr(e->s.last_body.data, "\"params\":[\"0x2\",\"latest\",[25") != NULL);
+    CHECK_EQ(h.oldest_block, 16);
+    CHECK_EQ(h.nblocks, 2);
+    CHECK_EQ(h.npct, 2);
+    CHECK_EQ(h.base_fee[0].b[31], 100);
+    CHECK_EQ(h.base_fee[2].b[31], 0x2c); /* the next block's, 300 */
+    CHECK_EQ(h.base_fee[2].b[30], 0x01);
+    CHECK(h.gas_used_ratio[0] == 0.5 && h.gas_used_ratio[1] == 0.25);
+    CHECK_EQ(h.reward[0].b[31], 1); /* row-major: block 0 p25, p75, block 1 ... */
+    CHECK_EQ(h.reward[1].b[31], 2);
+    CHECK_EQ(h.reward[2].b[31], 3);
+    CHECK_EQ(h.reward[3].b[31], 4);
+    /* A numeric block is sent as a quantity. */
+    CHECK_EQ(cx_eth_client_fee_history(e->c, a, 2, "300", pct, 2, &h, &err), 0);
+    CHECK(strstr(e->s.last_body.data, "[\"0x2\",\"0x12c\",") != NULL);
+    /* No percentiles: no reward array is read. */
+    CHECK_EQ(cx_eth_client_fee_history(e->c, a, 2, NULL, NULL, 0, &h, &err), 0);
+    CHECK(strstr(e->s.last_body.data, "\"latest\",[]]") != NULL);
+    CHECK_EQ(h.npct, 0);
+    e->s.state = 1; /* reward null: zero rewards */
+    CHECK_EQ(cx_eth_client_fee_history(e->c, a, 1, NULL, pct, 2, &h, &err), 0);
+    CHECK_EQ(h.nblocks, 0);
+    CHECK_EQ(h.base_fee[0].b[31], 7);
+    for (int st = 2; st <= 6; st++) {
+        e->s.state = st;
+        CHECK_EQ(cx_eth_client_fee_history(e->c, a, 2, NULL, pct, 2, &h, &err), CX_EPROTO);
+        CHECK(!err.rpc);
+        CHECK(strstr(err.message, "eth_feeHistory") != NULL);
+    }
+    e->s.state = 7;
+    CHECK_EQ(cx_eth_client_fee_history(e->c, a, 2, NULL, pct, 2, &h, &err), CX_EPROTO);
+    CHECK(err.rpc);
+    CHECK_STR(err.message, "block not found");
+    /* Refused before anything is sent. */
+    calls = e->s.calls;
+    CHECK_EQ(cx_eth_client_fee_history(e->c, a, 0, NULL, pct, 2, &h, &err), CX_EINVAL);
+    CHECK_EQ(cx_eth_client_fee_history(e->c, a, 2, NULL, NULL, 2, &h, &err), CX_EINVAL);
+    CHECK_EQ(cx_eth_client_fee_history(e->c, NULL, 2, NULL, pct, 2, &h, &err), CX_EINVAL);
+    CHECK_EQ(cx_eth_client_fee_history(e->c, a, 2, NULL, pct, 2, NULL, &err), CX_EINVAL);
+    CHECK_EQ(cx_eth_client_fee_history(e->c, a, 2, "soon", pct, 2, &h, &err), CX_EINVAL);
+    double many[101] = {0};
+    CHECK_EQ(cx_eth_client_fee_history(e->c, a, 2, NULL, many, 101, &h, &err), CX_EINVAL);
+    CHECK_EQ(e->s.calls, calls);
+
+    /* eth_sendRawTransaction: the bytes go as 0x hex, the hash comes back. */
+    uint8_t hash[32];
+    const uint8_t raw[] = {0x02, 0xf8, 0x00, 0xab};
+    e->s.state = 0;
+    CHECK_EQ(cx_eth_client_send_raw(e->c, raw, sizeof raw, hash, &err), 0);
+    CHECK_STR(e->s.last_method, "eth_sendRawTransaction");
+    CHECK(strstr(e->s.last_body.data, "\"params\":[\"0x02f800ab\"]") != NULL);
+    CHECK_EQ(hash[0], 0x11);
+    CHECK_EQ(hash[31], 0x11);
+    e->s.state = 1;
+    CHECK_EQ(cx_eth_client_send_raw(e->c, raw, sizeof raw, hash, &err), CX_EPROTO);
+    CHECK(err.rpc);
+    CHECK_STR(err.message, "nonce too low");
+    e->s.state = 2;
+    CHECK_EQ(cx_eth_client_send_raw(e->c, raw, sizeof raw, hash, &err), CX_EPROTO);
+    CHECK(!err.rpc);
+    calls = e->s.calls;
+    CHECK_EQ(cx_eth_client_send_raw(e->c, NULL, 4, hash, &err), CX_EINVAL);
+    CHECK_EQ(cx_eth_client_send_raw(e->c, raw, 0, hash, &err), CX_EINVAL);
+    CHECK_EQ(cx_eth_client_send_raw(e->c, raw, sizeof raw, NULL, &err), CX_EINVAL);
+    CHECK_EQ(cx_eth_client_send_raw(e->c, raw, sizeof raw, NULL, NULL), CX_EINVAL); /* err NULL */
+    CHECK_EQ(e->s.calls, calls);
+    cx_arena_free(a);
+}
+
+TEST(fees_and_raw_send_scripted) {
+    run(fees, s_fees);
+}
+
 /* ---- contracts ------------------------------------------------------------------- */
 
 static const char ABI[] =
@@ -937,6 +1104,59 @@ static void share_send(void *p) {
     sh->done = true;
 }
 
+/* On the real chain, with anvil's second account (the contract test's
+ * sender keeps its own nonce count for the first): fee history, the
+ * priority fee, and a transaction signed here and sent raw. */
+static const uint8_t KEY1[32] = {0x59, 0xc6, 0x99, 0x5e, 0x99, 0x8f, 0x97, 0xa5, 0xa0, 0x04, 0x49,
+                                 0x66, 0xf0, 0x94, 0x53, 0x89, 0xdc, 0x9e, 0x86, 0xda, 0xe8, 0x8c,
+                                 0x7a, 0x84, 0x12, 0xf4, 0x60, 0x3b, 0x6b, 0x78, 0x69, 0x0d};
+
+static void anvil_fees_and_raw(cx_eth_client *c, cx_arena *a) {
+    cx_eth_rpc_error err;
+    static const double pct[] = {10, 50, 90};
+    cx_eth_fee_history h;
+    CHECK_EQ(cx_eth_client_fee_history(c, a, 4, "latest", pct, 3, &h, &err), 0);
+    CHECK(h.nblocks >= 1 && h.nblocks <= 4);
+    CHECK_EQ(h.npct, 3);
+    CHECK(!cx_u256_is_zero(&h.base_fee[h.nblocks])); /* London rules: a base fee */
+    cx_u256 tip;
+    CHECK_EQ(cx_eth_client_max_priority_fee(c, &tip, &err), 0);
+    cx_eth_key *k = cx_eth_key_new(KEY1, NULL);
+    CHECK(k != NULL);
+    if (!k) return;
+    uint8_t me[20];
+    cx_eth_key_address(k, me);
+    uint64_t nonce = 0, chain = 0;
+    CHECK_EQ(cx_eth_client_nonce(c, me, "pending", &nonce, &err), 0);
+    CHECK_EQ(cx_eth_client_chain_id(c, &chain, &err), 0);
+    cx_eth_tx tx = {.type = 2, .has_to = true};
+    tx.chain_id = cx_u256_from_u64(chain);
+    tx.nonce = cx_u256_from_u64(nonce);
+    tx.gas_limit = cx_u256_from_u64(21000);
+    tx.max_priority_fee = tip;
+    tx.max_fee = cx_u256_from_u64(100000000000ull); /* 100 gwei: above 2x base + tip */
+    tx.value = cx_u256_from_u64(12345);
+    memcpy(tx.to, ADDR, 20);
+    cx_buf raw = CX_BUF_INIT;
+    CHECK_EQ(cx_eth_tx_sign(&tx, k, &raw), 0);
+    uint8_t hash[32], want[32];
+    CHECK_EQ(cx_eth_client_send_raw(c, (const uint8_t *)raw.data, raw.len, hash, &err), 0);
+    cx_keccak256(raw.data, raw.len, want);
+    CHECK(!memcmp(hash, want, 32));
+    cx_eth_receipt r;
+    CHECK_EQ(cx_eth_client_wait_receipt(c, a, hash, 50, 10000, &r, &err), 0);
+    CHECK_EQ(r.status, 1);
+    /* The same bytes again: the node refuses them (already known, or the
+     * nonce is used now). */
+    CHECK_EQ(cx_eth_client_send_raw(c, (const uint8_t *)raw.data, raw.len, hash, &err), CX_EPROTO);
+    CHECK(err.rpc);
+    /* Garbage is refused by the node, not by us. */
+    CHECK_EQ(cx_eth_client_send_raw(c, (const uint8_t *)"\x02\x01", 2, hash, &err), CX_EPROTO);
+    CHECK(err.rpc);
+    cx_buf_free(&raw);
+    cx_eth_key_free(k);
+}
+
 static void anvil_body(void *p) {
     anvil_env *ae = p;
     cx_eth_client *c;
@@ -1050,6 +1270,7 @@ static void anvil_body(void *p) {
     CHECK_EQ(cx_eth_client_nonce(c, me, "latest", &latest, &err), 0);
     CHECK_EQ(cx_eth_client_nonce(c, me, "pending", &pending, &err), 0);
     CHECK_EQ(latest, pending);
+    anvil_fees_and_raw(c, a);
     cx_eth_sender_free(s);
     cx_arena_free(a);
     cx_eth_client_free(c);
