@@ -30,9 +30,11 @@ static inline void *test_srv_main(void *arg) {
     return NULL;
 }
 
-/* Start a server with options o (port 0 picks a free one); 0 or -1. */
+/* Start a server with options o (port 0 picks a free one); 0, the error of
+ * cx_server_new, or -1 when the thread could not start. */
 static inline int test_srv_start_opts(test_srv *v, const cx_server_options *o) {
-    if (cx_server_new(&v->s, o)) return -1;
+    int rc = cx_server_new(&v->s, o);
+    if (rc) return rc;
     v->port = cx_server_port(v->s);
     if (pthread_create(&v->th, NULL, test_srv_main, v->s)) {
         cx_server_free(v->s);

@@ -1,6 +1,7 @@
 /* cx_ctx_fetch: a handler calls another service (here the same server)
  * through its worker's outgoing client, and the client is shared. */
 #include "harness.h"
+#include "test_server.h"
 #include <arpa/inet.h>
 #include <cortex/cortex.h>
 #include <netinet/in.h>
@@ -44,29 +45,6 @@ static int root(cx_ctx *ctx) {
     return cx_problem(ctx, 404, NULL);
 }
 
-static void *run_main(void *arg) {
-    cx_server_run(arg);
-    return NULL;
-}
-
-/* One GET over a fresh connection; the response (head and body) into out. */
-static size_t get(const char *path, char *out, size_t cap) {
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons(g_port)};
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    if (connect(fd, (struct sockaddr *)&a, sizeof a)) return 0;
-    char req[128];
-    int n =
-        snprintf(req, sizeof req, "GET %s HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", path);
-    if (write(fd, req, (size_t)n) != n) return 0;
-    size_t len = 0;
-    ssize_t k;
-    while (len + 1 < cap && (k = read(fd, out + len, cap - 1 - len)) > 0) len += (size_t)k;
-    out[len] = '\0';
-    close(fd);
-    return len;
-}
-
 TEST(handler_fetches_through_its_worker_client) {
     cx_server_options o;
     cx_server_options_default(&o);
@@ -74,23 +52,18 @@ TEST(handler_fetches_through_its_worker_client) {
     o.port = 0;
     o.threads = 1;
     o.handler = root;
-    cx_server *srv;
-    CHECK_EQ(cx_server_new(&srv, &o), 0);
-    g_port = cx_server_port(srv);
-    pthread_t th;
-    pthread_create(&th, NULL, run_main, srv);
+    test_srv v;
+    CHECK_EQ(test_srv_start_opts(&v, &o), 0);
+    g_port = v.port;
     char buf[4096];
     for (int i = 0; i < 3; i++) {
-        CHECK(get("/outer", buf, sizeof buf) > 0);
-        CHECK(strstr(buf, "HTTP/1.1 200") == buf);
+        CHECK_EQ(test_http(g_port, "GET", "/outer", NULL, buf, sizeof buf), 200);
         CHECK(strstr(buf, "outer(200): inner body") != NULL);
     }
     /* One worker, one client, made once and reused. */
     CHECK_EQ(g_nseen, 3);
     CHECK(g_seen[0] && g_seen[0] == g_seen[1] && g_seen[1] == g_seen[2]);
-    cx_server_stop(srv);
-    pthread_join(th, NULL);
-    cx_server_free(srv);
+    test_srv_stop(&v);
 }
 
 static int memx_probe(cx_ctx *ctx) {

@@ -4,6 +4,7 @@
  * control (a body larger than the windows), request and response trailers,
  * concurrent streams on one connection, and the default limits. */
 #include "harness.h"
+#include "test_server.h"
 #include <cortex/cortex.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -46,17 +47,7 @@ static int handler(cx_ctx *ctx) {
     return cx_problem(ctx, 404, NULL);
 }
 
-typedef struct running {
-    cx_server *srv;
-    pthread_t th;
-} running;
-
-static void *run_main(void *arg) {
-    cx_server_run(arg);
-    return NULL;
-}
-
-static void start(running *r) {
+static void start(test_srv *r) {
     cx_server_options o;
     cx_server_options_default(&o);
     o.host = "127.0.0.1";
@@ -65,14 +56,7 @@ static void start(running *r) {
     o.http2 = true;
     o.handler = handler;
     o.limits.max_body = 16u << 20;
-    if (cx_server_new(&r->srv, &o)) abort();
-    pthread_create(&r->th, NULL, run_main, r->srv);
-}
-
-static void stop(running *r) {
-    cx_server_stop(r->srv);
-    pthread_join(r->th, NULL);
-    cx_server_free(r->srv);
+    if (test_srv_start_opts(r, &o)) abort();
 }
 
 /* ---- the client -------------------------------------------------------------- */
@@ -204,10 +188,10 @@ static void client_close(client *c) {
 /* ---- tests ------------------------------------------------------------------------ */
 
 TEST(request_view_matches_http1) {
-    running r;
+    test_srv r;
     start(&r);
     client c;
-    client_open(&c, cx_server_port(r.srv));
+    client_open(&c, cx_server_port(r.s));
     request(&c, "GET", "/info?a=1", false);
     request(&c, "DELETE", "/info", false);
     request(&c, "GET", "/nope", false);
@@ -219,14 +203,14 @@ TEST(request_view_matches_http1) {
     CHECK_STR(c.res[1].body.data, "DELETE v=20 host=unit.test q=");
     CHECK_EQ(c.res[2].status, 404);
     client_close(&c);
-    stop(&r);
+    test_srv_stop(&r);
 }
 
 TEST(large_body_both_ways_with_trailers) {
-    running r;
+    test_srv r;
     start(&r);
     client c;
-    client_open(&c, cx_server_port(r.srv));
+    client_open(&c, cx_server_port(r.s));
     uint8_t *big = malloc(BIG);
     for (size_t i = 0; i < BIG; i++) big[i] = (uint8_t)(i * 7 + (i >> 12));
     c.up = big;
@@ -239,21 +223,21 @@ TEST(large_body_both_ways_with_trailers) {
     CHECK_STR(c.res[0].trailer, "42");
     free(big);
     client_close(&c);
-    stop(&r);
+    test_srv_stop(&r);
 }
 
 TEST(concurrent_streams) {
-    running r;
+    test_srv r;
     start(&r);
     client c;
-    client_open(&c, cx_server_port(r.srv));
+    client_open(&c, cx_server_port(r.s));
     for (int i = 0; i < 16; i++) request(&c, "GET", "/info", false);
     run(&c);
     int ok = 0;
     for (int i = 0; i < 16; i++) ok += c.res[i].status == 200 && c.res[i].closed;
     CHECK_EQ(ok, 16);
     client_close(&c);
-    stop(&r);
+    test_srv_stop(&r);
 }
 
 TEST(default_limits) {

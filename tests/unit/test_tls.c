@@ -3,6 +3,7 @@
  * client checks the handshake, ALPN, SNI, client certificates, the identity
  * a handler sees, handshake counters, bad settings and reload. */
 #include "harness.h"
+#include "test_server.h"
 #include <cortex/cortex.h>
 #include <cortex/tls.h>
 #include <arpa/inet.h>
@@ -87,17 +88,7 @@ static int whoami(cx_ctx *ctx) {
                          id ? id->fingerprint : "-");
 }
 
-typedef struct running {
-    cx_server *srv;
-    pthread_t th;
-} running;
-
-static void *run_main(void *arg) {
-    cx_server_run(arg);
-    return NULL;
-}
-
-static int start(running *r, cx_tls_client_auth auth) {
+static int start(test_srv *r, cx_tls_client_auth auth) {
     cx_server_options o;
     cx_server_options_default(&o);
     o.host = "127.0.0.1";
@@ -113,16 +104,7 @@ static int start(running *r, cx_tls_client_auth auth) {
     t.client_auth = auth;
     t.client_ca_file = path("ca.pem");
     o.tls = &t;
-    int rc = cx_server_new(&r->srv, &o);
-    if (rc) return rc;
-    pthread_create(&r->th, NULL, run_main, r->srv);
-    return 0;
-}
-
-static void stop(running *r) {
-    cx_server_stop(r->srv);
-    pthread_join(r->th, NULL);
-    cx_server_free(r->srv);
+    return test_srv_start_opts(r, &o);
 }
 
 /* ---- a client ------------------------------------------------------------------- */
@@ -192,9 +174,9 @@ static bool same_cert(X509 *a, X509 *b) {
 
 TEST(http1_over_tls_and_alpn) {
     make_all();
-    running r;
+    test_srv r;
     CHECK_EQ(start(&r, CX_TLS_CLIENT_NONE), 0);
-    uint16_t port = cx_server_port(r.srv);
+    uint16_t port = cx_server_port(r.s);
     result res;
     client(port, "localhost", "\x08http/1.1", NULL, NULL, &res);
     CHECK(res.ok);
@@ -212,32 +194,32 @@ TEST(http1_over_tls_and_alpn) {
     CHECK(same_cert(res.peer, srv));
     X509_free(res.peer);
     cx_tls_stats st;
-    cx_server_tls_stats(r.srv, &st);
+    cx_server_tls_stats(r.s, &st);
     CHECK_EQ(st.handshakes, 3);
     CHECK_EQ(st.failures, 0);
-    stop(&r);
+    test_srv_stop(&r);
 }
 
 TEST(sni_chooses_the_certificate) {
     make_all();
-    running r;
+    test_srv r;
     CHECK_EQ(start(&r, CX_TLS_CLIENT_NONE), 0);
     result res;
-    client(cx_server_port(r.srv), "alt.test", NULL, NULL, NULL, &res);
+    client(cx_server_port(r.s), "alt.test", NULL, NULL, NULL, &res);
     CHECK(res.ok);
     CHECK(same_cert(res.peer, alt));
     X509_free(res.peer);
-    client(cx_server_port(r.srv), "other.example", NULL, NULL, NULL, &res);
+    client(cx_server_port(r.s), "other.example", NULL, NULL, NULL, &res);
     CHECK(same_cert(res.peer, srv));
     X509_free(res.peer);
-    stop(&r);
+    test_srv_stop(&r);
 }
 
 TEST(client_certificate_required) {
     make_all();
-    running r;
+    test_srv r;
     CHECK_EQ(start(&r, CX_TLS_CLIENT_REQUIRED), 0);
-    uint16_t port = cx_server_port(r.srv);
+    uint16_t port = cx_server_port(r.s);
     result res;
     client(port, "localhost", NULL, NULL, NULL, &res);
     CHECK(!res.ok || res.body[0] == '\0');
@@ -255,21 +237,21 @@ TEST(client_certificate_required) {
     CHECK_STR(res.body, want);
     X509_free(res.peer);
     cx_tls_stats st;
-    cx_server_tls_stats(r.srv, &st);
+    cx_server_tls_stats(r.s, &st);
     CHECK(st.failures >= 2);
-    stop(&r);
+    test_srv_stop(&r);
 }
 
 TEST(client_certificate_optional) {
     make_all();
-    running r;
+    test_srv r;
     CHECK_EQ(start(&r, CX_TLS_CLIENT_OPTIONAL), 0);
     result res;
-    client(cx_server_port(r.srv), "localhost", NULL, NULL, NULL, &res);
+    client(cx_server_port(r.s), "localhost", NULL, NULL, NULL, &res);
     CHECK(res.ok);
     CHECK_STR(res.body, "tls=1 v=11 subject=- fp=-");
     X509_free(res.peer);
-    stop(&r);
+    test_srv_stop(&r);
 }
 
 TEST(bad_settings_are_refused) {
@@ -300,23 +282,23 @@ TEST(bad_settings_are_refused) {
 
 TEST(reload_swaps_certificates) {
     make_all();
-    running r;
+    test_srv r;
     CHECK_EQ(start(&r, CX_TLS_CLIENT_NONE), 0);
     cx_tls_options t;
     cx_tls_options_default(&t);
     t.ncerts = 1;
     t.certs[0] = (cx_tls_cert){path("alt.pem"), path("alt.key"), NULL};
-    CHECK_EQ(cx_server_tls_reload(r.srv, &t), 0);
+    CHECK_EQ(cx_server_tls_reload(r.s, &t), 0);
     result res;
-    client(cx_server_port(r.srv), "localhost", NULL, NULL, NULL, &res);
+    client(cx_server_port(r.s), "localhost", NULL, NULL, NULL, &res);
     CHECK(same_cert(res.peer, alt));
     X509_free(res.peer);
     t.certs[0] = (cx_tls_cert){path("missing.pem"), path("alt.key"), NULL};
-    CHECK_EQ(cx_server_tls_reload(r.srv, &t), CX_ECONFIG); /* the old one stays */
-    client(cx_server_port(r.srv), "localhost", NULL, NULL, NULL, &res);
+    CHECK_EQ(cx_server_tls_reload(r.s, &t), CX_ECONFIG); /* the old one stays */
+    client(cx_server_port(r.s), "localhost", NULL, NULL, NULL, &res);
     CHECK(same_cert(res.peer, alt));
     X509_free(res.peer);
-    stop(&r);
+    test_srv_stop(&r);
     ERR_clear_error();
 }
 

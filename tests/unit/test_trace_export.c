@@ -5,6 +5,7 @@
  * encoding is decoded back with protobuf-c's unpack and the generated
  * descriptors of proto/opentelemetry/..., field by field. */
 #include "harness.h"
+#include "test_server.h"
 #include <cortex/cortex.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -43,11 +44,6 @@ static int collector(cx_ctx *ctx) {
     return cx_res_send(cx_ctx_res(ctx), "application/json", "{}", 2);
 }
 
-static void *run_main(void *arg) {
-    cx_server_run(arg);
-    return NULL;
-}
-
 /* Export one span to url through a fresh tracer; the tracer's stats after. */
 static void export_one(const char *url, cx_trace_wire wire, char trace_hex[33],
                        cx_tracer_stats *st) {
@@ -79,11 +75,9 @@ TEST(spans_reach_a_real_collector) {
     so.port = 0;
     so.threads = 1;
     so.handler = collector;
-    cx_server *srv;
-    CHECK_EQ(cx_server_new(&srv, &so), 0);
-    pthread_t th;
-    pthread_create(&th, NULL, run_main, srv);
-    unsigned port = cx_server_port(srv);
+    test_srv v;
+    CHECK_EQ(test_srv_start_opts(&v, &so), 0);
+    unsigned port = v.port;
     char url[96], trace[33];
     cx_tracer_stats st;
 
@@ -138,9 +132,7 @@ TEST(spans_reach_a_real_collector) {
     snprintf(url, sizeof url, "http://127.0.0.1:%u/fail", port);
     export_one(url, CX_TRACE_OTLP_JSON, trace, &st);
     CHECK_EQ(st.export_errors, 1);
-    cx_server_stop(srv);
-    pthread_join(th, NULL);
-    cx_server_free(srv);
+    test_srv_stop(&v);
     export_one(url, CX_TRACE_OTLP_JSON, trace, &st); /* the port is closed now */
     CHECK_EQ(st.export_errors, 1);
 }
