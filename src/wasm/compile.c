@@ -44,6 +44,8 @@ typedef struct cg {
     uint32_t last_pos; /* its cell */
     int prev_op;       /* the one before it (-1: none or fused away) */
     uint32_t prev_pos;
+    int prev2_op; /* and the one before that (-1: unknown) */
+    uint32_t prev2_pos;
     uint32_t barrier; /* no fusion across a label at or before this cell */
 } cg;
 
@@ -84,6 +86,8 @@ static uint32_t emit_u(cg *g, uint64_t v) {
 static void emit_op(cg *g, int op) {
     uint32_t i = emit_u(g, 0);
     if (!g->oom) g->cells[i].op = g->ops ? g->ops[op] : NULL;
+    g->prev2_op = g->prev_op;
+    g->prev2_pos = g->prev_pos;
     g->prev_op = g->last_op;
     g->prev_pos = g->last_pos;
     g->last_op = op;
@@ -135,6 +139,60 @@ static bool fusable_last(cg *g, int op, uint32_t ncells_op) {
            g->last_pos + ncells_op == g->ncells;
 }
 
+/* Two-operation superinstructions (ops.h): the inner and outer operations of
+ * each, and the first of its four forms. */
+#define COMBO_ROW_(n1, n2, T, e1, e2) {OP_##n1, OP_##n2, OP_##n1##__##n2},
+static const int16_t combos[][3] = {CX_WASM_COMBOS(COMBO_ROW_)};
+#undef COMBO_ROW_
+#define LOADOP_ROW_(ln, T, n, e) {OP_##ln, OP_##n, OP_##ln##__##n##_L},
+static const int16_t loadops[][3] = {CX_WASM_LOADOPS(LOADOP_ROW_)};
+#undef LOADOP_ROW_
+enum { CF_S, CF_LC, CF_LL, CF_LT };
+
+/* Whether the previous operation is `op` occupying `n` cells right before
+ * the last one, with no label inside either. */
+static bool fusable_prev(cg *g, int op, uint32_t n) {
+    return !g->oom && g->prev_op == op && g->prev_pos >= g->barrier &&
+           g->prev_pos + n == g->last_pos;
+}
+
+/* "n1 (stack, _LC or _LL form); n2" or "load (_L, _ALL, _ALC); n2" as one
+ * operation, for the pairs listed in ops.h; n2 is a plain stack operation. */
+static bool fuse_pair(cg *g, int op) {
+    for (size_t i = 0; i < sizeof combos / sizeof combos[0]; i++) {
+        if (combos[i][1] != op) continue;
+        int f1 = family(combos[i][0], &(int){0});
+        int form = -1;
+        if (fusable_last(g, combos[i][0], 1))
+            form = CF_S;
+        else if (fusable_last(g, fam_op(f1, FORM_LC), 3))
+            form = CF_LC;
+        else if (fusable_last(g, fam_op(f1, FORM_LL), 3))
+            form = CF_LL;
+        if (form < 0) continue;
+        set_op(g, g->last_pos, combos[i][2] + form);
+        g->last_op = combos[i][2] + form;
+        g->prev_op = -1;
+        return true;
+    }
+    for (size_t i = 0; i < sizeof loadops / sizeof loadops[0]; i++) {
+        if (loadops[i][1] != op) continue;
+        int k = loadops[i][0] - OP_I32_LOAD, to = -1;
+        if (fusable_last(g, OP_I32_LOAD_L + k, 3))
+            to = loadops[i][2];
+        else if (fusable_last(g, OP_I32_LOAD_ALL + k, 4))
+            to = loadops[i][2] + 1;
+        else if (fusable_last(g, OP_I32_LOAD_ALC + k, 4))
+            to = loadops[i][2] + 2;
+        if (to < 0) continue;
+        set_op(g, g->last_pos, to);
+        g->last_op = to;
+        g->prev_op = -1;
+        return true;
+    }
+    return false;
+}
+
 /* Emit a numeric op, fused with preceding local.get/const operands when no
  * label lies between them: "local.get b; i32.add" becomes "i32.add_L b",
  * "local.get a; i32.const c; i32.add" becomes "i32.add_LC a c". */
@@ -153,7 +211,9 @@ static void emit_num(cg *g, int op) {
             g->ncells = at + 3;
             g->last_op = f;
             g->last_pos = at;
-            g->prev_op = -1;
+            g->prev_op = g->prev2_op; /* what preceded the local.get */
+            g->prev_pos = g->prev2_pos;
+            g->prev2_op = -1;
             return;
         }
         int f = fam_op(fam, local ? FORM_L : FORM_C);
@@ -161,15 +221,32 @@ static void emit_num(cg *g, int op) {
         g->last_op = f;
         return;
     }
+    if (fam >= 0 && form < 0 && fuse_pair(g, op)) return;
     emit_op(g, op);
 }
 
 /* "op; local.set d" for a fusable op: the result goes straight to the local.
  * Also "local.get a; local.set d" and "const c; local.set d". */
 static bool fuse_set(cg *g, uint32_t d) {
+    int pre_op = g->prev_op;
+    uint32_t pre_pos = g->prev_pos;
     int form;
     int fam = family(g->last_op, &form);
     int to = -1;
+    if (fam >= 0 && form < 0 && fusable_last(g, g->last_op, 1) && g->prev_op >= FAM_FIRST)
+        for (size_t i = 0; i < sizeof combos / sizeof combos[0]; i++) {
+            int f1 = family(combos[i][0], &(int){0});
+            if (combos[i][1] != g->last_op || !fusable_prev(g, fam_op(f1, FORM_L), 2)) continue;
+            /* "n1_L b; n2; local.set d" */
+            uint32_t at = g->prev_pos;
+            set_op(g, at, combos[i][2] + CF_LT);
+            g->ncells = at + 2;
+            emit_u(g, d);
+            g->last_op = combos[i][2] + CF_LT;
+            g->last_pos = at;
+            g->prev_op = -1;
+            return true;
+        }
     if (fam >= 0 && form <= FORM_LC && fusable_last(g, g->last_op, fam_cells(form))) {
         static const int8_t set_form[] = {
             [FORM_L] = FORM_LT, [FORM_C] = FORM_CT, [FORM_LL] = FORM_LLT, [FORM_LC] = FORM_LCT};
@@ -201,6 +278,25 @@ static bool fuse_set(cg *g, uint32_t d) {
     emit_u(g, d);
     g->last_op = to;
     g->prev_op = -1;
+    /* An operation that reads only locals and writes local d may run before
+     * a "local.get x" (x != d) just before it, so that the local.get can
+     * fuse with what follows ("local.get n; <i += 2>; local.get i; i32.ne"). */
+    bool neutral = to == OP_LOCAL_COPY || to == OP_LOCAL_SET_C ||
+                   (to >= OP_I32_LOAD_LT && to <= OP_I64_LOAD32_U_LT) ||
+                   (fam >= 0 && (to == fam_op(fam, FORM_LLT) || to == fam_op(fam, FORM_LCT)));
+    if (neutral && !g->oom && pre_op == OP_LOCAL_GET && pre_pos >= g->barrier &&
+        pre_pos + 2 == g->last_pos && g->cells[pre_pos + 1].u != d) {
+        uint64_t x = g->cells[pre_pos + 1].u;
+        const void *get = g->cells[pre_pos].op;
+        uint32_t n = g->ncells - g->last_pos;
+        memmove(&g->cells[pre_pos], &g->cells[g->last_pos], n * sizeof(cell));
+        g->prev_op = to;
+        g->prev_pos = pre_pos;
+        g->last_pos = pre_pos + n;
+        g->cells[g->last_pos].op = get;
+        g->cells[g->last_pos + 1].u = x;
+        g->last_op = OP_LOCAL_GET;
+    }
     return true;
 }
 
@@ -335,6 +431,32 @@ static int loop_variant(int op) {
     }
 }
 
+/* "i32.add_LCT a c d; (compare and branch)_LL or _LC" as one operation
+ * (BRA_/BRAL_, see ops.h), called before the branch target is emitted. */
+static void fuse_step(cg *g) {
+    int op = g->last_op, base;
+    if (op >= OP_BR_I32_EQ && op < OP_BR_I32_EQ + NCMPS * NBFORMS)
+        base = OP_BRA_I32_EQ_LL, op -= OP_BR_I32_EQ;
+    else if (op >= OP_BRL_I32_EQ && op < OP_BRL_I32_EQ + NCMPS * NBFORMS)
+        base = OP_BRAL_I32_EQ_LL, op -= OP_BRL_I32_EQ;
+    else
+        return;
+    int form = op % NBFORMS, cmp = op / NBFORMS;
+    if ((form != BFORM_LL && form != BFORM_LC) || !fusable_last(g, g->last_op, 3) ||
+        !fusable_prev(g, OP_I32_ADD_LCT, 4))
+        return;
+    int per = OP_BRA_I32_NE_LL - OP_BRA_I32_EQ_LL; /* operations per comparison */
+    int to = base + cmp * per + (form == BFORM_LC);
+    uint32_t at = g->prev_pos;
+    set_op(g, at, to);
+    g->cells[at + 4] = g->cells[at + 5];
+    g->cells[at + 5] = g->cells[at + 6];
+    g->ncells = at + 6;
+    g->last_op = to;
+    g->last_pos = at;
+    g->prev_op = -1;
+}
+
 /* Emit a branch to label `depth`: plain when the stack already has exactly
  * the label's values on top of its height, else with a move of the values. */
 static int emit_br(cg *g, uint32_t depth, int plain_op, int drop_op) {
@@ -353,8 +475,10 @@ static int emit_br(cg *g, uint32_t depth, int plain_op, int drop_op) {
             set_op(g, g->last_pos, lo);
             g->last_op = lo;
         }
+        fuse_step(g);
         at = emit_target(g, t->start + (lo >= 0));
     } else {
+        if (plain) fuse_step(g);
         at = emit_target(g, t->patch);
         t->patch = at + 1;
     }
@@ -526,6 +650,7 @@ static int body(cg *g) {
                 if (g->oom) return CX_ENOMEM;
                 patch_chain(g, t->patch, g->ncells);
                 emit_op(g, t->nresults == 1 ? OP_RETURN1 : OP_RETURN);
+                if (t->nresults != 1) emit_u(g, t->nresults);
                 if (g->oom) return CX_ENOMEM;
                 g->nctls--;
                 if (r->p != r->end) return err(g, "section size mismatch");
@@ -602,6 +727,7 @@ static int body(cg *g) {
             ctl *f = &g->ctls[0];
             TRY(pop_n(g, f->results, f->nresults));
             emit_op(g, f->nresults == 1 ? OP_RETURN1 : OP_RETURN);
+            if (f->nresults != 1) emit_u(g, f->nresults);
             set_unreachable(g);
             break;
         }
@@ -986,7 +1112,8 @@ int cx_wasm_compile_body(cx_wasm_module *m, uint32_t def_index, bool emit, char 
             .c = c,
             .r = {c->body, c->body + c->body_len, errbuf},
             .last_op = -1,
-            .prev_op = -1};
+            .prev_op = -1,
+            .prev2_op = -1};
     g.ops = emit ? cx_wasm_op_table() : NULL;
     int rc = push_ctl(&g, K_FUNC, NULL, 0, ft->types + ft->nparams, ft->nresults);
     if (rc == 0) rc = body(&g);
@@ -1001,6 +1128,8 @@ int cx_wasm_compile_body(cx_wasm_module *m, uint32_t def_index, bool emit, char 
         c->ncells = g.ncells;
         g.cells = NULL;
         c->max_height = g.maxvals;
+        c->frame_slots = c->nlocals + g.maxvals + 5;
+        c->nzero4 = (c->nlocals - ft->nparams + 3) / 4;
         c->nparams = ft->nparams;
         c->nresults = ft->nresults;
     }

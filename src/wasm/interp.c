@@ -140,11 +140,19 @@ static int run(cx_wasm_instance *E, cx_wasm_func *entry, uint64_t *io,
 #define LALLADDR_(n, T, c) &&L_##n##_ALL,
 #define SLADDR_(n, T)      &&L_##n##_L,
 #define SLLADDR_(n, T)     &&L_##n##_LL,
+#define CADDR_(n1, n2, T, e1, e2)                                                                  \
+    &&L_##n1##__##n2, &&L_##n1##__##n2##_LC, &&L_##n1##__##n2##_LL, &&L_##n1##__##n2##_LT,
+#define LOADDR_(ln, T, n, e) &&L_##ln##__##n##_L, &&L_##ln##__##n##_ALL, &&L_##ln##__##n##_ALC,
+#define BAADDR_(n, e)        &&L_BRA_##n##_LL, &&L_BRA_##n##_LC, &&L_BRAL_##n##_LL, &&L_BRAL_##n##_LC,
     static const void *const labels[] = {
         CX_WASM_OPS(ADDR_) CX_WASM_FUSE32(FADDR_) CX_WASM_FUSE64(FADDR_) CX_WASM_CMP32(BADDR_)
             CX_WASM_CMP32(BLADDR_) CX_WASM_LOADS(LTADDR_) CX_WASM_LOADS(LLTADDR_)
                 CX_WASM_LOADS(LACADDR_) CX_WASM_LOADS(LALCADDR_) CX_WASM_LOADS(LSACADDR_)
-                    CX_WASM_LOADS(LALLADDR_) CX_WASM_STORES(SLADDR_) CX_WASM_STORES(SLLADDR_)};
+                    CX_WASM_LOADS(LALLADDR_) CX_WASM_STORES(SLADDR_) CX_WASM_STORES(SLLADDR_)
+                        CX_WASM_COMBOS(CADDR_) CX_WASM_LOADOPS(LOADDR_) CX_WASM_CMP32(BAADDR_)};
+#undef BAADDR_
+#undef CADDR_
+#undef LOADDR_
 #undef BLADDR_
 #undef LTADDR_
 #undef LLTADDR_
@@ -173,17 +181,37 @@ static int run(cx_wasm_instance *E, cx_wasm_func *entry, uint64_t *io,
     const cell *pc = NULL;
     uint64_t *fp = base0;
     uint64_t *sp = base0 + np - 1;
-    cx_wasm_func *fn = NULL, *f = entry;
+    cx_wasm_func *f = entry;
     cx_wasm_instance *I = E;
     cx_wasm_memory *mem = NULL;
+    /* the current memory's base and size, kept in locals (registers) for the
+     * loads and stores; re-read whenever they may change: on calls, returns,
+     * host calls and memory.grow */
+    uint8_t *mbase = NULL;
+    uint64_t msize = 0;
+#define MEM_SYNC()                                                                                 \
+    do {                                                                                           \
+        mem = I->mem;                                                                              \
+        mbase = mem ? mem->data : NULL;                                                            \
+        msize = mem ? mem->size : 0;                                                               \
+    } while (0)
     if (base0 + np + entry->type->nresults + 1 > E->stack_end || depth + 1 >= maxdepth) {
         kind = CX_WASM_TRAP_STACK_EXHAUSTED;
         goto out;
     }
     memcpy(base0, io, np * sizeof *io);
+    MEM_SYNC();
     frames[depth++] = (frame){NULL, NULL, NULL};
 
-#define NEXT() goto *(pc++)->op
+/* the empty asm makes the compiler step pc before loading the next handler
+ * (add; jmp *-8(pc)) instead of copying it first (mov; add; jmp): one
+ * instruction less per dispatch */
+#define NEXT()                                                                                     \
+    do {                                                                                           \
+        pc++;                                                                                      \
+        __asm__("" : "+r"(pc));                                                                    \
+        goto *pc[-1].op;                                                                           \
+    } while (0)
 #define TRAP(k)                                                                                    \
     do {                                                                                           \
         kind = (k);                                                                                \
@@ -210,28 +238,27 @@ do_call:
         E->stack_base = base0;
         E->depth = depth0;
         if (rc) TRAP(rc);
+        if (pc) MEM_SYNC(); /* the host may have grown the memory */
         sp = args + fnr - 1;
-        if (!fn) goto done; /* the entry itself was a host function */
+        if (!pc) goto done; /* the entry itself was a host function */
         NEXT();
     }
     {
         const code *c = f->code;
         if (depth >= maxdepth) TRAP(CX_WASM_TRAP_STACK_EXHAUSTED);
         uint64_t *nfp = sp - c->nparams + 1;
-        /* +4: the declared locals are zeroed four at a time (stores past them
-         * land in the frame's own operand stack) */
-        if (nfp + c->nlocals + c->max_height + 5 > E->stack_end) TRAP(CX_WASM_TRAP_STACK_EXHAUSTED);
-        uint64_t *z = sp + 1, *ze = nfp + c->nlocals;
-        do {
-            z[0] = z[1] = z[2] = z[3] = 0;
-            z += 4;
-        } while (z < ze);
+        /* frame_slots has 4 to spare: the declared locals are zeroed four at
+         * a time (stores past them land in the frame's own operand stack) */
+        if (nfp + c->frame_slots > E->stack_end) TRAP(CX_WASM_TRAP_STACK_EXHAUSTED);
+        uint64_t *z = sp + 1;
+        for (uint32_t n = c->nzero4; n; n--, z += 4) z[0] = z[1] = z[2] = z[3] = 0;
         sp = nfp + c->nlocals - 1;
-        frames[depth++] = (frame){pc, fp, fn};
+        frames[depth++] = (frame){pc, fp, I};
         fp = nfp;
-        fn = f;
-        I = f->inst;
-        mem = I->mem;
+        if (f->inst != I) { /* the locals stay current within one instance */
+            I = f->inst;
+            MEM_SYNC();
+        }
         pc = c->cells;
         if (--budget <= 0) {
             int k = refill(E, &budget);
@@ -314,7 +341,7 @@ L_RETURN1:
     sp = fp;
     goto pop_frame;
 L_RETURN : {
-    uint32_t n = fn->code->nresults;
+    uint32_t n = (uint32_t)pc[0].u;
     memmove(fp, sp - n + 1, (size_t)n * 8);
     sp = fp + n - 1;
 }
@@ -322,10 +349,11 @@ pop_frame : {
     frame *fr = &frames[--depth];
     pc = fr->ret_pc;
     fp = fr->fp;
-    fn = fr->fn;
-    if (!fn) goto done;
-    I = fn->inst;
-    mem = I->mem;
+    if (!pc) goto done;
+    if (fr->inst != I) {
+        I = fr->inst;
+        MEM_SYNC();
+    }
     NEXT();
 }
 L_CALL:
@@ -453,9 +481,9 @@ L_ELEM_DROP:
     L_##name : {                                                                                   \
         uint64_t ea = (uint64_t)(uint32_t)sp[0] + pc[0].u;                                         \
         pc++;                                                                                      \
-        if (ea + sizeof(T) > mem->size) TRAP(CX_WASM_TRAP_MEMORY_OOB);                             \
+        if (ea + sizeof(T) > msize) TRAP(CX_WASM_TRAP_MEMORY_OOB);                                 \
         T v;                                                                                       \
-        memcpy(&v, mem->data + ea, sizeof v);                                                      \
+        memcpy(&v, mbase + ea, sizeof v);                                                          \
         sp[0] = (conv);                                                                            \
         NEXT();                                                                                    \
     }
@@ -478,9 +506,9 @@ L_ELEM_DROP:
     L_##name##_L : {                                                                               \
         uint64_t ea = (uint64_t)(uint32_t)fp[pc[0].u] + pc[1].u;                                   \
         pc += 2;                                                                                   \
-        if (ea + sizeof(T) > mem->size) TRAP(CX_WASM_TRAP_MEMORY_OOB);                             \
+        if (ea + sizeof(T) > msize) TRAP(CX_WASM_TRAP_MEMORY_OOB);                                 \
         T v;                                                                                       \
-        memcpy(&v, mem->data + ea, sizeof v);                                                      \
+        memcpy(&v, mbase + ea, sizeof v);                                                          \
         *++sp = (conv);                                                                            \
         NEXT();                                                                                    \
     }
@@ -504,8 +532,8 @@ L_ELEM_DROP:
         uint64_t ea = (uint64_t)(uint32_t)sp[-1] + pc[0].u;                                        \
         sp -= 2;                                                                                   \
         pc++;                                                                                      \
-        if (ea + sizeof(T) > mem->size) TRAP(CX_WASM_TRAP_MEMORY_OOB);                             \
-        memcpy(mem->data + ea, &v, sizeof v);                                                      \
+        if (ea + sizeof(T) > msize) TRAP(CX_WASM_TRAP_MEMORY_OOB);                                 \
+        memcpy(mbase + ea, &v, sizeof v);                                                          \
         NEXT();                                                                                    \
     }
     STORE(I32_STORE, uint32_t)
@@ -523,6 +551,7 @@ L_MEMORY_SIZE:
     NEXT();
 L_MEMORY_GROW:
     sp[0] = (uint32_t)cx_wasm_memory_grow_pages(mem, (uint32_t)sp[0], I->lim.max_memory_pages);
+    MEM_SYNC();
     NEXT();
 L_MEMORY_INIT : {
     const data_seg *seg = &I->mod->datas[pc[0].u];
@@ -941,14 +970,41 @@ L_I64_REM_U : {
     CX_WASM_CMP32(BRGEN_)
     CX_WASM_CMP32(BRLGEN_)
 
+    /* a counter step, then compare and branch (see ops.h) */
+#define BRAFORMS_(P, name, expr, CHARGE)                                                           \
+    L_##P##_##name##_LL : {                                                                        \
+        fp[pc[2].u] = (uint32_t)(fp[pc[0].u] + pc[1].u);                                           \
+        uint32_t a = (uint32_t)fp[pc[3].u], b = (uint32_t)fp[pc[4].u];                             \
+        if (expr) {                                                                                \
+            CHARGE;                                                                                \
+            pc = TARGET(pc[5]);                                                                    \
+        } else                                                                                     \
+            pc += 6;                                                                               \
+        NEXT();                                                                                    \
+    }                                                                                              \
+    L_##P##_##name##_LC : {                                                                        \
+        fp[pc[2].u] = (uint32_t)(fp[pc[0].u] + pc[1].u);                                           \
+        uint32_t a = (uint32_t)fp[pc[3].u], b = (uint32_t)pc[4].u;                                 \
+        if (expr) {                                                                                \
+            CHARGE;                                                                                \
+            pc = TARGET(pc[5]);                                                                    \
+        } else                                                                                     \
+            pc += 6;                                                                               \
+        NEXT();                                                                                    \
+    }
+#define BRAGEN_(name, expr)  BRAFORMS_(BRA, name, expr, (void)0)
+#define BRALGEN_(name, expr) BRAFORMS_(BRAL, name, expr, FUEL())
+    CX_WASM_CMP32(BRAGEN_)
+    CX_WASM_CMP32(BRALGEN_)
+
     /* loads into a local, stores of a local */
 #define LOAD_T_(name, T, conv)                                                                     \
     L_##name##_T : {                                                                               \
         uint64_t ea = (uint64_t)(uint32_t)sp[0] + pc[0].u;                                         \
         sp--;                                                                                      \
-        if (ea + sizeof(T) > mem->size) TRAP(CX_WASM_TRAP_MEMORY_OOB);                             \
+        if (ea + sizeof(T) > msize) TRAP(CX_WASM_TRAP_MEMORY_OOB);                                 \
         T v;                                                                                       \
-        memcpy(&v, mem->data + ea, sizeof v);                                                      \
+        memcpy(&v, mbase + ea, sizeof v);                                                          \
         fp[pc[1].u] = (conv);                                                                      \
         pc += 2;                                                                                   \
         NEXT();                                                                                    \
@@ -956,9 +1012,9 @@ L_I64_REM_U : {
 #define LOAD_LT_(name, T, conv)                                                                    \
     L_##name##_LT : {                                                                              \
         uint64_t ea = (uint64_t)(uint32_t)fp[pc[0].u] + pc[1].u;                                   \
-        if (ea + sizeof(T) > mem->size) TRAP(CX_WASM_TRAP_MEMORY_OOB);                             \
+        if (ea + sizeof(T) > msize) TRAP(CX_WASM_TRAP_MEMORY_OOB);                                 \
         T v;                                                                                       \
-        memcpy(&v, mem->data + ea, sizeof v);                                                      \
+        memcpy(&v, mbase + ea, sizeof v);                                                          \
         fp[pc[2].u] = (conv);                                                                      \
         pc += 3;                                                                                   \
         NEXT();                                                                                    \
@@ -969,8 +1025,8 @@ L_I64_REM_U : {
         uint64_t ea = (uint64_t)(uint32_t)sp[0] + pc[1].u;                                         \
         sp--;                                                                                      \
         pc += 2;                                                                                   \
-        if (ea + sizeof(T) > mem->size) TRAP(CX_WASM_TRAP_MEMORY_OOB);                             \
-        memcpy(mem->data + ea, &v, sizeof v);                                                      \
+        if (ea + sizeof(T) > msize) TRAP(CX_WASM_TRAP_MEMORY_OOB);                                 \
+        memcpy(mbase + ea, &v, sizeof v);                                                          \
         NEXT();                                                                                    \
     }
 #define STORE_LL_(name, T)                                                                         \
@@ -978,17 +1034,17 @@ L_I64_REM_U : {
         uint64_t ea = (uint64_t)(uint32_t)fp[pc[0].u] + pc[2].u;                                   \
         T v = (T)fp[pc[1].u];                                                                      \
         pc += 3;                                                                                   \
-        if (ea + sizeof(T) > mem->size) TRAP(CX_WASM_TRAP_MEMORY_OOB);                             \
-        memcpy(mem->data + ea, &v, sizeof v);                                                      \
+        if (ea + sizeof(T) > msize) TRAP(CX_WASM_TRAP_MEMORY_OOB);                                 \
+        memcpy(mbase + ea, &v, sizeof v);                                                          \
         NEXT();                                                                                    \
     }
 #define LOAD_AC_(name, T, conv)                                                                    \
     L_##name##_AC : {                                                                              \
         uint64_t ea = (uint64_t)(uint32_t)(sp[0] + pc[0].u) + pc[1].u;                             \
         pc += 2;                                                                                   \
-        if (ea + sizeof(T) > mem->size) TRAP(CX_WASM_TRAP_MEMORY_OOB);                             \
+        if (ea + sizeof(T) > msize) TRAP(CX_WASM_TRAP_MEMORY_OOB);                                 \
         T v;                                                                                       \
-        memcpy(&v, mem->data + ea, sizeof v);                                                      \
+        memcpy(&v, mbase + ea, sizeof v);                                                          \
         sp[0] = (conv);                                                                            \
         NEXT();                                                                                    \
     }
@@ -996,9 +1052,9 @@ L_I64_REM_U : {
     L_##name##_ALC : {                                                                             \
         uint64_t ea = (uint64_t)(uint32_t)(fp[pc[0].u] + pc[1].u) + pc[2].u;                       \
         pc += 3;                                                                                   \
-        if (ea + sizeof(T) > mem->size) TRAP(CX_WASM_TRAP_MEMORY_OOB);                             \
+        if (ea + sizeof(T) > msize) TRAP(CX_WASM_TRAP_MEMORY_OOB);                                 \
         T v;                                                                                       \
-        memcpy(&v, mem->data + ea, sizeof v);                                                      \
+        memcpy(&v, mbase + ea, sizeof v);                                                          \
         *++sp = (conv);                                                                            \
         NEXT();                                                                                    \
     }
@@ -1007,9 +1063,9 @@ L_I64_REM_U : {
         uint32_t x = ((uint32_t)sp[0] << (pc[0].u & 31)) + (uint32_t)pc[1].u;                      \
         uint64_t ea = (uint64_t)x + pc[2].u;                                                       \
         pc += 3;                                                                                   \
-        if (ea + sizeof(T) > mem->size) TRAP(CX_WASM_TRAP_MEMORY_OOB);                             \
+        if (ea + sizeof(T) > msize) TRAP(CX_WASM_TRAP_MEMORY_OOB);                                 \
         T v;                                                                                       \
-        memcpy(&v, mem->data + ea, sizeof v);                                                      \
+        memcpy(&v, mbase + ea, sizeof v);                                                          \
         sp[0] = (conv);                                                                            \
         NEXT();                                                                                    \
     }
@@ -1017,9 +1073,9 @@ L_I64_REM_U : {
     L_##name##_ALL : {                                                                             \
         uint64_t ea = (uint64_t)(uint32_t)(fp[pc[0].u] + fp[pc[1].u]) + pc[2].u;                   \
         pc += 3;                                                                                   \
-        if (ea + sizeof(T) > mem->size) TRAP(CX_WASM_TRAP_MEMORY_OOB);                             \
+        if (ea + sizeof(T) > msize) TRAP(CX_WASM_TRAP_MEMORY_OOB);                                 \
         T v;                                                                                       \
-        memcpy(&v, mem->data + ea, sizeof v);                                                      \
+        memcpy(&v, mbase + ea, sizeof v);                                                          \
         *++sp = (conv);                                                                            \
         NEXT();                                                                                    \
     }
@@ -1031,6 +1087,70 @@ L_I64_REM_U : {
     CX_WASM_LOADS(LOAD_LT_)
     CX_WASM_STORES(STORE_L_)
     CX_WASM_STORES(STORE_LL_)
+
+    /* two-operation superinstructions (see ops.h): the inner result v
+     * becomes the outer operation's b */
+#define COMBO_(n1, n2, T, e1, e2)                                                                  \
+    L_##n1##__##n2 : {                                                                             \
+        T b = (T)sp[0], a = (T)sp[-1];                                                             \
+        T v = (T)(e1);                                                                             \
+        a = (T)sp[-2], b = v;                                                                      \
+        sp -= 2;                                                                                   \
+        sp[0] = (T)(e2);                                                                           \
+        NEXT();                                                                                    \
+    }                                                                                              \
+    L_##n1##__##n2##_LC : {                                                                        \
+        T a = (T)fp[pc[0].u], b = (T)pc[1].u;                                                      \
+        T v = (T)(e1);                                                                             \
+        a = (T)sp[0], b = v;                                                                       \
+        sp[0] = (T)(e2);                                                                           \
+        pc += 2;                                                                                   \
+        NEXT();                                                                                    \
+    }                                                                                              \
+    L_##n1##__##n2##_LL : {                                                                        \
+        T a = (T)fp[pc[0].u], b = (T)fp[pc[1].u];                                                  \
+        T v = (T)(e1);                                                                             \
+        a = (T)sp[0], b = v;                                                                       \
+        sp[0] = (T)(e2);                                                                           \
+        pc += 2;                                                                                   \
+        NEXT();                                                                                    \
+    }                                                                                              \
+    L_##n1##__##n2##_LT : {                                                                        \
+        T a = (T)sp[0], b = (T)fp[pc[0].u];                                                        \
+        T v = (T)(e1);                                                                             \
+        a = (T)sp[-1], b = v;                                                                      \
+        sp -= 2;                                                                                   \
+        fp[pc[1].u] = (T)(e2);                                                                     \
+        pc += 2;                                                                                   \
+        NEXT();                                                                                    \
+    }
+    CX_WASM_COMBOS(COMBO_)
+
+    /* a load feeding a binary operation: stack x -> x op load */
+#define LOADOP_BODY_(T, e)                                                                         \
+    if (ea + sizeof(T) > msize) TRAP(CX_WASM_TRAP_MEMORY_OOB);                                     \
+    T b;                                                                                           \
+    memcpy(&b, mbase + ea, sizeof b);                                                              \
+    T a = (T)sp[0];                                                                                \
+    sp[0] = (T)(e);                                                                                \
+    NEXT();
+#define LOADOP_(ln, T, n, e)                                                                       \
+    L_##ln##__##n##_L : {                                                                          \
+        uint64_t ea = (uint64_t)(uint32_t)fp[pc[0].u] + pc[1].u;                                   \
+        pc += 2;                                                                                   \
+        LOADOP_BODY_(T, e)                                                                         \
+    }                                                                                              \
+    L_##ln##__##n##_ALL : {                                                                        \
+        uint64_t ea = (uint64_t)(uint32_t)(fp[pc[0].u] + fp[pc[1].u]) + pc[2].u;                   \
+        pc += 3;                                                                                   \
+        LOADOP_BODY_(T, e)                                                                         \
+    }                                                                                              \
+    L_##ln##__##n##_ALC : {                                                                        \
+        uint64_t ea = (uint64_t)(uint32_t)(fp[pc[0].u] + pc[1].u) + pc[2].u;                       \
+        pc += 3;                                                                                   \
+        LOADOP_BODY_(T, e)                                                                         \
+    }
+    CX_WASM_LOADOPS(LOADOP_)
 
 L_LOCAL_COPY:
     fp[pc[1].u] = fp[pc[0].u];

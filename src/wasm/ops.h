@@ -318,6 +318,37 @@
     X(I64_STORE16, uint16_t)                                                                       \
     X(I64_STORE32, uint32_t)
 
+/* Two-operation superinstructions chosen from the benchmark kernels' hottest
+ * pairs: an inner fusable operation n1 whose result is the right operand of
+ * an outer one n2 (the expressions repeat those of the lists above, with a
+ * and b renamed per step). Forms, by what precedes n2 on the stack:
+ *   n1__n2     "n1; n2"               stack x, y, z -> x n2 (y n1 z)
+ *   n1__n2_LC  "n1_LC a c; n2"        stack x -> x n2 (local a n1 c)
+ *   n1__n2_LL  "n1_LL a b; n2"        stack x -> x n2 (local a n1 local b)
+ *   n1__n2_LT  "n1_L b; n2_T d"       stack x, y -> local d = x n2 (y n1 local b)
+ * Immediates in that order (a, c / a, b / b, d). */
+#define CX_WASM_COMBOS(X)                                                                          \
+    X(I32_ROTL, I32_XOR, uint32_t, (a << (b & 31)) | (a >> ((32 - (b & 31)) & 31)), a ^ b)         \
+    X(I32_SHR_U, I32_XOR, uint32_t, a >> (b & 31), a ^ b)                                          \
+    X(I32_AND, I32_XOR, uint32_t, a &b, a ^ b)                                                     \
+    X(I32_AND, I32_ADD, uint32_t, a &b, a + b)                                                     \
+    X(I32_XOR, I32_ADD, uint32_t, a ^ b, a + b)                                                    \
+    X(I32_XOR, I32_AND, uint32_t, a ^ b, a & b)                                                    \
+    X(I32_ADD, I32_ADD, uint32_t, a + b, a + b)                                                    \
+    X(F64_ADD, F64_ADD, uint64_t, BF64(F64(a) + F64(b)), BF64(F64(a) + F64(b)))
+
+/* A load whose value is the right operand of a following binary operation
+ * (stack x -> x op load): ld__op_L "local.get a; load; op" (immediates a,
+ * offset), _ALL and _ALC as for the loads (a, b or c, offset). */
+#define CX_WASM_LOADOPS(X)                                                                         \
+    X(F64_LOAD, uint64_t, F64_MUL, BF64(F64(a) * F64(b)))                                          \
+    X(F64_LOAD, uint64_t, F64_ADD, BF64(F64(a) + F64(b)))                                          \
+    X(I32_LOAD, uint32_t, I32_MUL, a *b)                                                           \
+    X(I32_LOAD, uint32_t, I32_ADD, a + b)
+
+/* "i32.add_LCT a c d" (a loop counter step) followed by an i32 compare and
+ * branch of form _LL or _LC: BRA_op_LL / BRA_op_LC for forward branches,
+ * BRAL_ for loop back edges (immediates a, c, d, then the compare's). */
 enum { FORM_L, FORM_C, FORM_LL, FORM_LC, FORM_T, FORM_LT, FORM_CT, FORM_LLT, FORM_LCT, NFORMS };
 enum { BFORM_S, BFORM_L, BFORM_C, BFORM_LL, BFORM_LC, NBFORMS };
 
@@ -338,12 +369,20 @@ enum {
 #define CX_WASM_LALLENUM_(n, T, c) OP_##n##_ALL,
 #define CX_WASM_SLENUM_(n, T)      OP_##n##_L,
 #define CX_WASM_SLLENUM_(n, T)     OP_##n##_LL,
+#define CX_WASM_CENUM_(n1, n2, T, e1, e2)                                                          \
+    OP_##n1##__##n2, OP_##n1##__##n2##_LC, OP_##n1##__##n2##_LL, OP_##n1##__##n2##_LT,
+#define CX_WASM_LOENUM_(ln, T, n, e) OP_##ln##__##n##_L, OP_##ln##__##n##_ALL, OP_##ln##__##n##_ALC,
+#define CX_WASM_BAENUM_(n, e)        OP_BRA_##n##_LL, OP_BRA_##n##_LC, OP_BRAL_##n##_LL, OP_BRAL_##n##_LC,
     CX_WASM_OPS(CX_WASM_ENUM_) CX_WASM_FUSE32(CX_WASM_FENUM_) CX_WASM_FUSE64(CX_WASM_FENUM_)
         CX_WASM_CMP32(CX_WASM_BENUM_) CX_WASM_CMP32(CX_WASM_BLENUM_) CX_WASM_LOADS(CX_WASM_LTENUM_)
             CX_WASM_LOADS(CX_WASM_LLTENUM_) CX_WASM_LOADS(CX_WASM_LACENUM_)
                 CX_WASM_LOADS(CX_WASM_LALCENUM_) CX_WASM_LOADS(CX_WASM_LSACENUM_)
                     CX_WASM_LOADS(CX_WASM_LALLENUM_) CX_WASM_STORES(CX_WASM_SLENUM_)
-                        CX_WASM_STORES(CX_WASM_SLLENUM_)
+                        CX_WASM_STORES(CX_WASM_SLLENUM_) CX_WASM_COMBOS(CX_WASM_CENUM_)
+                            CX_WASM_LOADOPS(CX_WASM_LOENUM_) CX_WASM_CMP32(CX_WASM_BAENUM_)
+#undef CX_WASM_BAENUM_
+#undef CX_WASM_CENUM_
+#undef CX_WASM_LOENUM_
 #undef CX_WASM_BLENUM_
 #undef CX_WASM_LTENUM_
 #undef CX_WASM_LLTENUM_
@@ -356,5 +395,5 @@ enum {
 #undef CX_WASM_ENUM_
 #undef CX_WASM_FENUM_
 #undef CX_WASM_BENUM_
-                            OP_COUNT_
+                                OP_COUNT_
 };

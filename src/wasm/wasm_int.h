@@ -32,8 +32,10 @@ typedef struct code {
     uint32_t nlocals; /* params + declared locals */
     uint32_t nparams; /* of the function's type (copied here for the call path) */
     uint32_t nresults;
-    uint32_t max_height; /* operand stack slots needed above the locals */
-    const uint8_t *body; /* expression bytes (in the module copy) */
+    uint32_t max_height;  /* operand stack slots needed above the locals */
+    uint32_t frame_slots; /* nlocals + max_height + 5: what a call checks it has */
+    uint32_t nzero4;      /* declared (non-param) locals, in groups of four */
+    const uint8_t *body;  /* expression bytes (in the module copy) */
     uint32_t body_len;
     uint8_t *local_types; /* nlocals */
     cell *cells;          /* compiled form */
@@ -148,9 +150,9 @@ struct cx_wasm_global {
 };
 
 typedef struct frame {
-    const cell *ret_pc;
+    const cell *ret_pc; /* NULL: return to the host */
     uint64_t *fp;
-    cx_wasm_func *fn;
+    cx_wasm_instance *inst; /* the caller's */
 } frame;
 
 struct cx_wasm_instance {
