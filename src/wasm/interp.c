@@ -915,55 +915,39 @@ L_I64_REM_U : {
     CX_WASM_FUSE32(GEN32_)
     CX_WASM_FUSE64(GEN64_)
 
-    /* compare and branch: operands as above, then the target */
+    /* compare and branch: operands as above, then the target in cell t */
+#define TAKE_IF_(cond, CHARGE, t)                                                                  \
+    do {                                                                                           \
+        if (cond) {                                                                                \
+            CHARGE;                                                                                \
+            pc = TARGET(pc[t]);                                                                    \
+        } else                                                                                     \
+            pc += (t) + 1;                                                                         \
+        NEXT();                                                                                    \
+    } while (0)
 #define BRFORMS_(P, name, expr, CHARGE)                                                            \
     L_##P##_##name : {                                                                             \
         uint32_t b = (uint32_t)sp[0], a = (uint32_t)sp[-1];                                        \
         sp -= 2;                                                                                   \
-        if (expr) {                                                                                \
-            CHARGE;                                                                                \
-            pc = TARGET(pc[0]);                                                                    \
-        } else                                                                                     \
-            pc += 1;                                                                               \
-        NEXT();                                                                                    \
+        TAKE_IF_(expr, CHARGE, 0);                                                                 \
     }                                                                                              \
     L_##P##_##name##_L : {                                                                         \
         uint32_t b = (uint32_t)fp[pc[0].u], a = (uint32_t)sp[0];                                   \
         sp--;                                                                                      \
-        if (expr) {                                                                                \
-            CHARGE;                                                                                \
-            pc = TARGET(pc[1]);                                                                    \
-        } else                                                                                     \
-            pc += 2;                                                                               \
-        NEXT();                                                                                    \
+        TAKE_IF_(expr, CHARGE, 1);                                                                 \
     }                                                                                              \
     L_##P##_##name##_C : {                                                                         \
         uint32_t b = (uint32_t)pc[0].u, a = (uint32_t)sp[0];                                       \
         sp--;                                                                                      \
-        if (expr) {                                                                                \
-            CHARGE;                                                                                \
-            pc = TARGET(pc[1]);                                                                    \
-        } else                                                                                     \
-            pc += 2;                                                                               \
-        NEXT();                                                                                    \
+        TAKE_IF_(expr, CHARGE, 1);                                                                 \
     }                                                                                              \
     L_##P##_##name##_LL : {                                                                        \
         uint32_t a = (uint32_t)fp[pc[0].u], b = (uint32_t)fp[pc[1].u];                             \
-        if (expr) {                                                                                \
-            CHARGE;                                                                                \
-            pc = TARGET(pc[2]);                                                                    \
-        } else                                                                                     \
-            pc += 3;                                                                               \
-        NEXT();                                                                                    \
+        TAKE_IF_(expr, CHARGE, 2);                                                                 \
     }                                                                                              \
     L_##P##_##name##_LC : {                                                                        \
         uint32_t a = (uint32_t)fp[pc[0].u], b = (uint32_t)pc[1].u;                                 \
-        if (expr) {                                                                                \
-            CHARGE;                                                                                \
-            pc = TARGET(pc[2]);                                                                    \
-        } else                                                                                     \
-            pc += 3;                                                                               \
-        NEXT();                                                                                    \
+        TAKE_IF_(expr, CHARGE, 2);                                                                 \
     }
 #define BRGEN_(name, expr)  BRFORMS_(BR, name, expr, (void)0)
 #define BRLGEN_(name, expr) BRFORMS_(BRL, name, expr, FUEL())
@@ -975,22 +959,12 @@ L_I64_REM_U : {
     L_##P##_##name##_LL : {                                                                        \
         fp[pc[2].u] = (uint32_t)(fp[pc[0].u] + pc[1].u);                                           \
         uint32_t a = (uint32_t)fp[pc[3].u], b = (uint32_t)fp[pc[4].u];                             \
-        if (expr) {                                                                                \
-            CHARGE;                                                                                \
-            pc = TARGET(pc[5]);                                                                    \
-        } else                                                                                     \
-            pc += 6;                                                                               \
-        NEXT();                                                                                    \
+        TAKE_IF_(expr, CHARGE, 5);                                                                 \
     }                                                                                              \
     L_##P##_##name##_LC : {                                                                        \
         fp[pc[2].u] = (uint32_t)(fp[pc[0].u] + pc[1].u);                                           \
         uint32_t a = (uint32_t)fp[pc[3].u], b = (uint32_t)pc[4].u;                                 \
-        if (expr) {                                                                                \
-            CHARGE;                                                                                \
-            pc = TARGET(pc[5]);                                                                    \
-        } else                                                                                     \
-            pc += 6;                                                                               \
-        NEXT();                                                                                    \
+        TAKE_IF_(expr, CHARGE, 5);                                                                 \
     }
 #define BRAGEN_(name, expr)  BRAFORMS_(BRA, name, expr, (void)0)
 #define BRALGEN_(name, expr) BRAFORMS_(BRAL, name, expr, FUEL())
