@@ -19,6 +19,9 @@
 #   H2O_HANDLER [file] file or mruby                   PORT [18080]
 #   SERVER_CPU [1]     CLIENT_CPU [0]                  WRK_TIMEOUT [5] seconds
 #   OUT_DIR [$ROOT/bench/results]
+#   INTERLEAVE [0]     1: run r of every server before run r+1 of any (servers
+#                      restarted each round), so a pair of runs of two servers
+#                      sees the same machine; the report adds per-round ratios
 set -uo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -43,6 +46,7 @@ SERVER_CPU=${SERVER_CPU:-1}
 CLIENT_CPU=${CLIENT_CPU:-0}
 WRK_TIMEOUT=${WRK_TIMEOUT:-5}
 OUT_DIR=${OUT_DIR:-$ROOT/bench/results}
+INTERLEAVE=${INTERLEAVE:-0}
 READY_TRIES=100  # x 0.1 s for a server to answer after start
 STOP_TRIES=50    # x 0.1 s for a process to exit after SIGTERM, then SIGKILL
 NOISE_PCT=10     # other processes' share of a benchmark core that marks a result noisy
@@ -77,6 +81,7 @@ check_settings() {
     int_in SERVER_CPU "$SERVER_CPU" 0 4095
     int_in CLIENT_CPU "$CLIENT_CPU" 0 4095
     int_in WRK_TIMEOUT "$WRK_TIMEOUT" 1 60
+    int_in INTERLEAVE "$INTERLEAVE" 0 1
     local c t s
     for c in $CONNS; do int_in CONNS "$c" 1 10000; done
     for t in $TESTS; do
@@ -289,6 +294,8 @@ start_server() {  # name: 0 when it runs and answers correctly
         return 1
     fi
     local pids t=0 p
+    # interleaved rounds restart each server: describe it once
+    [[ " ${VERSIONS[*]} " == *" $1: "* ]] && return 0
     VERSIONS+=("$1: $(server_version "$1")")
     mapfile -t pids < <(tree_pids "$SRV_PID")
     local tasks
@@ -360,14 +367,14 @@ measure() {  # server test conns run: one measured run appended to $TSV
     say "  $1 $2 c=$3 run $4: $(awk '/^Requests\/sec/ {print $2}' "$out") req/s"
 }
 
-load_tests() {  # server
-    local t c r
+load_tests() {  # server [first_run last_run]
+    local t c r first=${2:-1} last=${3:-$RUNS}
     for t in $TESTS; do
         for c in $CONNS; do
             if ((WARMUP > 0)); then
                 wrk_to "$WORK/warm.out" "$c" "$WARMUP" "$(test_path "$t")" "$(test_depth "$t")"
             fi
-            for ((r = 1; r <= RUNS; r++)); do measure "$1" "$t" "$c" "$r"; done
+            for ((r = first; r <= last; r++)); do measure "$1" "$t" "$c" "$r"; done
         done
     done
 }
@@ -411,7 +418,8 @@ memory_test() {  # server
 
 summarize() {
     awk -F'\t' -v tests="$TESTS" -v conns="$CONNS" -v servers="$SERVERS" \
-        -v idle="$IDLE_CONNS" -v depth="$PIPELINE_DEPTH" -v memfile="$MEM" -v noise="$NOISE_PCT" \
+        -v idle="$IDLE_CONNS" -v depth="$PIPELINE_DEPTH" -v interleave="$INTERLEAVE" \
+        -v memfile="$MEM" -v noise="$NOISE_PCT" \
         -f "$HERE/summarize.awk" "$TSV"
 }
 
@@ -457,7 +465,7 @@ main() {
     CLK_TCK=$(getconf CLK_TCK)
     CORTEX_BIN_FOUND=$(find_cortex)
     LOAD0=$(cut -d' ' -f1-3 /proc/loadavg)
-    ENVLINE="RUNS=$RUNS DURATION=$DURATION WARMUP=$WARMUP CONNS='$CONNS' TESTS='$TESTS' SERVERS='$SERVERS' IDLE_CONNS=$IDLE_CONNS"
+    ENVLINE="RUNS=$RUNS INTERLEAVE=$INTERLEAVE DURATION=$DURATION WARMUP=$WARMUP CONNS='$CONNS' TESTS='$TESTS' SERVERS='$SERVERS' IDLE_CONNS=$IDLE_CONNS"
     [[ $PIPELINE_DEPTH == 16 ]] || ENVLINE+=" PIPELINE_DEPTH=$PIPELINE_DEPTH"
     [[ $H2O_HANDLER == file ]] || ENVLINE+=" H2O_HANDLER=$H2O_HANDLER"
     [[ $CORTEX_ARGS == "--set log.access=false" ]] || ENVLINE+=" CORTEX_ARGS='$CORTEX_ARGS'"
@@ -483,23 +491,32 @@ main() {
     nc=$(wc -w <<<"$CONNS")
     ns=$(wc -w <<<"$SERVERS")
     say "about $((ns * (nt * nc * (RUNS * DURATION + WARMUP + 1) + 5))) s for $ns server(s)"
+    local rounds=1 per=$RUNS r live=()
+    if ((INTERLEAVE)); then rounds=$RUNS per=1; fi
     for s in $SERVERS; do
         why=$(server_missing "$s")
         if [[ -n $why ]]; then
             say "skipping $s: $why"
             SKIPPED+=("$s: $why")
-            continue
+        else
+            live+=("$s")
         fi
-        say "$s"
-        if ! start_server "$s"; then
-            say "skipping $s: $WHY"
-            SKIPPED+=("$s: $WHY")
-            continue
-        fi
-        memory_test "$s"
-        load_tests "$s"
-        stop_tree "$SRV_PID"
-        sleep 0.5
+    done
+    for ((r = 1; r <= rounds; r++)); do
+        ((rounds > 1)) && say "round $r of $rounds"
+        for s in "${live[@]}"; do
+            [[ " ${SKIPPED[*]} " == *" $s: "* ]] && continue
+            say "$s"
+            if ! start_server "$s"; then
+                say "skipping $s: $WHY"
+                SKIPPED+=("$s: $WHY")
+                continue
+            fi
+            ((r == 1)) && memory_test "$s"
+            load_tests "$s" $(((r - 1) * per + 1)) $((r * per))
+            stop_tree "$SRV_PID"
+            sleep 0.5
+        done
     done
     report
 }

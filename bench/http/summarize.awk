@@ -5,6 +5,7 @@
 #   server_ticks elapsed_us server_core_busy server_core_total
 #   client_core_busy client_core_total clk_tck wrk_cpu_ms
 # Variables: tests, conns, servers (space-separated, in report order), idle,
+# interleave (1: run r of every server ran back to back, so per-round ratios mean something),
 # depth, noise (percent of a core taken by other processes above which a row
 # is marked), memfile (rows: server rss_before rss_after open failed end_open
 # closed_by_server).
@@ -63,6 +64,7 @@ function ratio(key, base, name) {
     add(key, "cpu_pct", $12 > 0 ? 100 * cpu / ($12 / 1e6) : 0)
     add(key, "us_req", $5 > 0 ? 1e6 * cpu / $5 : 0)
     add(key, "kreq_cs", cpu > 0 ? $5 / cpu / 1000 : 0)
+    if (cpu > 0) round_kreq[key, $4] = $5 / cpu / 1000
     wrk_pct = $12 > 0 ? 100 * ($18 / 1000) / ($12 / 1e6) : 0
     add(key, "wrk", wrk_pct)
     other = $16 > 0 ? 100 * $15 / $16 - wrk_pct : 0
@@ -113,6 +115,34 @@ function efficiency_table(    ti, ci, si, t, c, sv, key, base, nt, nc, ns, T, C,
     print ""
 }
 
+# Cortex's requests per core-second over each peer's in the same round: the
+# two runs were seconds apart, so a machine that drifts over minutes (a VM's
+# neighbours) moves both and cancels out of the ratio.
+function paired_table(    ti, ci, si, t, c, sv, key, base, r, m, list, nt, nc, ns, T, C, S) {
+    nt = split(tests, T, " "); nc = split(conns, C, " "); ns = split(servers, S, " ")
+    print "### Cortex ÷ peer, requests per server core-second, round by round"
+    print ""
+    print "| test | conns | peer | rounds | median | min – max | per round |"
+    print "|---|---:|---|---:|---:|---:|---|"
+    for (ti = 1; ti <= nt; ti++) for (ci = 1; ci <= nc; ci++) for (si = 1; si <= ns; si++) {
+        t = T[ti]; c = C[ci]; sv = S[si]
+        if (sv == "cortex") continue
+        key = t SUBSEP c SUBSEP sv
+        base = t SUBSEP c SUBSEP "cortex"
+        if (!(key in have) || !(base in have)) continue
+        m = 0; list = ""
+        for (r = 1; r <= 20; r++) {  # run.sh allows RUNS up to 20
+            if (!((key, r) in round_kreq) || !((base, r) in round_kreq)) continue
+            add(key, "pair", round_kreq[base, r] / round_kreq[key, r])
+            list = list (m++ ? " " : "") sprintf("%.2f", round_kreq[base, r] / round_kreq[key, r])
+        }
+        if (m == 0) continue
+        printf "| %s | %s | %s | %d | %.2f | %s | %s |\n", t, c, sv, m, median(key, "pair"),
+            spread(key, "pair", "%.2f"), list
+    }
+    print ""
+}
+
 function memory_table(    line, f, per) {
     if (idle == 0) return
     print "### Memory per idle keep-alive connection"
@@ -130,7 +160,10 @@ function memory_table(    line, f, per) {
 
 END {
     if (NR == 0) print "No load-test results (see the skipped servers above).\n"
-    else { throughput_table(); efficiency_table() }
+    else {
+        throughput_table(); efficiency_table()
+        if (interleave) paired_table()
+    }
     memory_table()
     print "÷ Cortex: this server's median divided by Cortex's in the same test (req/s in the first"
     print "table, requests per server core-second in the second); — when Cortex did not run."
