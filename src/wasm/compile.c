@@ -738,8 +738,13 @@ static int body(cg *g) {
             functype *ft = &m->types[m->func_type[fi]];
             TRY(pop_n(g, ft->types, ft->nparams));
             TRY(push_n(g, ft->types + ft->nparams, ft->nresults));
-            emit_op(g, OP_CALL);
-            emit_u(g, fi);
+            if (fi >= m->nfunc_imports) { /* same instance, never a host function */
+                emit_op(g, OP_CALL_LOCAL);
+                emit_u(g, (uint64_t)(uintptr_t)&m->codes[fi - m->nfunc_imports]);
+            } else {
+                emit_op(g, OP_CALL);
+                emit_u(g, fi);
+            }
             break;
         }
         case 0x11: {
@@ -1128,8 +1133,10 @@ int cx_wasm_compile_body(cx_wasm_module *m, uint32_t def_index, bool emit, char 
         c->ncells = g.ncells;
         g.cells = NULL;
         c->max_height = g.maxvals;
-        c->frame_slots = c->nlocals + g.maxvals + 5;
-        c->nzero4 = (c->nlocals - ft->nparams + 3) / 4;
+        c->fp_off = 1 - (int64_t)ft->nparams;
+        c->ndecl = c->nlocals - ft->nparams;
+        c->room = c->ndecl + g.maxvals + 6;
+        c->nzero4 = (c->ndecl + 3) / 4;
         c->nparams = ft->nparams;
         c->nresults = ft->nresults;
     }

@@ -353,10 +353,11 @@ static void *export_obj(cx_wasm_instance *inst, const export *e) {
 }
 
 int cx_wasm_imports_add_instance(cx_wasm_imports *im, const char *module, cx_wasm_instance *inst) {
-    if (!inst) return CX_EINVAL;
+    /* Checked up front, like imp_add: an instance without exports must not
+     * make a NULL name look valid. */
+    if (!im || !module || !inst) return CX_EINVAL;
     for (uint32_t i = 0; i < inst->mod->nexports; i++) {
         const export *e = &inst->mod->exports[i];
-        if (!module) return CX_EINVAL;
         int rc = imp_addn(im, module, strlen(module), e->name, e->name_len, e->kind,
                           export_obj(inst, e));
         if (rc) return rc;

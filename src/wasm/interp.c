@@ -173,8 +173,9 @@ static int run(cx_wasm_instance *E, cx_wasm_func *entry, uint64_t *io,
     uint64_t *const base0 = E->stack_base;
     const uint32_t depth0 = E->depth;
     frame *const frames = E->frames;
-    uint32_t depth = depth0;
-    const uint32_t maxdepth = E->lim.max_call_depth;
+    /* the call-frame stack as pointers: a push is three stores and a compare */
+    frame *fsp = frames + depth0;
+    frame *const fend = frames + E->lim.max_call_depth;
     int64_t budget = 0;
     int kind = 0;
     uint32_t np = entry->type->nparams;
@@ -195,13 +196,13 @@ static int run(cx_wasm_instance *E, cx_wasm_func *entry, uint64_t *io,
         mbase = mem ? mem->data : NULL;                                                            \
         msize = mem ? mem->size : 0;                                                               \
     } while (0)
-    if (base0 + np + entry->type->nresults + 1 > E->stack_end || depth + 1 >= maxdepth) {
+    if (base0 + np + entry->type->nresults + 1 > E->stack_end || fsp + 1 >= fend) {
         kind = CX_WASM_TRAP_STACK_EXHAUSTED;
         goto out;
     }
     memcpy(base0, io, np * sizeof *io);
     MEM_SYNC();
-    frames[depth++] = (frame){NULL, NULL, NULL};
+    *fsp++ = (frame){NULL, NULL, NULL};
 
 /* the empty asm makes the compiler step pc before loading the next handler
  * (add; jmp *-8(pc)) instead of copying it first (mov; add; jmp): one
@@ -233,7 +234,7 @@ do_call:
         uint64_t *args = sp - fnp + 1;
         if (args + fnr > E->stack_end) TRAP(CX_WASM_TRAP_STACK_EXHAUSTED);
         E->stack_base = sp + 1;
-        E->depth = depth;
+        E->depth = (uint32_t)(fsp - frames);
         int rc = call_host(I, f, args);
         E->stack_base = base0;
         E->depth = depth0;
@@ -243,28 +244,34 @@ do_call:
         if (!pc) goto done; /* the entry itself was a host function */
         NEXT();
     }
+/* Push a frame for wasm code `c` whose arguments end at sp; `inst_switch`
+ * runs after the caller's instance is saved in the frame. */
+#define ENTER(c, inst_switch)                                                                      \
+    do {                                                                                           \
+        if (fsp >= fend) TRAP(CX_WASM_TRAP_STACK_EXHAUSTED);                                       \
+        /* room has 4 to spare: the declared locals are zeroed four at a time                      \
+         * (stores past them land in the frame's own operand stack) */                             \
+        if (sp + (c)->room > E->stack_end) TRAP(CX_WASM_TRAP_STACK_EXHAUSTED);                     \
+        uint64_t *nfp = sp + (c)->fp_off, *z = sp + 1;                                             \
+        for (uint32_t n = (c)->nzero4; n; n--, z += 4) z[0] = z[1] = z[2] = z[3] = 0;              \
+        sp += (c)->ndecl;                                                                          \
+        *fsp++ = (frame){pc, fp, I};                                                               \
+        fp = nfp;                                                                                  \
+        inst_switch;                                                                               \
+        pc = (c)->cells;                                                                           \
+        if (--budget <= 0) {                                                                       \
+            int k = refill(E, &budget);                                                            \
+            if (k) TRAP(k);                                                                        \
+        }                                                                                          \
+        NEXT();                                                                                    \
+    } while (0)
     {
         const code *c = f->code;
-        if (depth >= maxdepth) TRAP(CX_WASM_TRAP_STACK_EXHAUSTED);
-        uint64_t *nfp = sp - c->nparams + 1;
-        /* frame_slots has 4 to spare: the declared locals are zeroed four at
-         * a time (stores past them land in the frame's own operand stack) */
-        if (nfp + c->frame_slots > E->stack_end) TRAP(CX_WASM_TRAP_STACK_EXHAUSTED);
-        uint64_t *z = sp + 1;
-        for (uint32_t n = c->nzero4; n; n--, z += 4) z[0] = z[1] = z[2] = z[3] = 0;
-        sp = nfp + c->nlocals - 1;
-        frames[depth++] = (frame){pc, fp, I};
-        fp = nfp;
-        if (f->inst != I) { /* the locals stay current within one instance */
-            I = f->inst;
-            MEM_SYNC();
-        }
-        pc = c->cells;
-        if (--budget <= 0) {
-            int k = refill(E, &budget);
-            if (k) TRAP(k);
-        }
-        NEXT();
+        ENTER(
+            c, if (f->inst != I) { /* the locals stay current within one instance */
+                                   I = f->inst;
+                                   MEM_SYNC();
+            });
     }
 
 L_UNREACHABLE:
@@ -346,7 +353,7 @@ L_RETURN : {
     sp = fp + n - 1;
 }
 pop_frame : {
-    frame *fr = &frames[--depth];
+    frame *fr = --fsp;
     pc = fr->ret_pc;
     fp = fr->fp;
     if (!pc) goto done;
@@ -360,6 +367,12 @@ L_CALL:
     f = I->fptr[pc[0].u];
     pc++;
     goto do_call;
+    /* a function defined in this module: no host call, no instance change */
+L_CALL_LOCAL : {
+    const code *c = (const code *)pc[0].op;
+    pc++;
+    ENTER(c, (void)0);
+}
 L_CALL_INDIRECT : {
     cx_wasm_table *t = I->tables[pc[1].u];
     uint32_t i = (uint32_t)*sp--;

@@ -18,6 +18,7 @@
     X(BR_TABLE)                                                                                    \
     X(RETURN)                                                                                      \
     X(CALL)                                                                                        \
+    X(CALL_LOCAL)                                                                                  \
     X(CALL_INDIRECT)                                                                               \
     X(LOOP_FUEL)                                                                                   \
     X(DROP)                                                                                        \

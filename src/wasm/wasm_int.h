@@ -32,10 +32,13 @@ typedef struct code {
     uint32_t nlocals; /* params + declared locals */
     uint32_t nparams; /* of the function's type (copied here for the call path) */
     uint32_t nresults;
-    uint32_t max_height;  /* operand stack slots needed above the locals */
-    uint32_t frame_slots; /* nlocals + max_height + 5: what a call checks it has */
-    uint32_t nzero4;      /* declared (non-param) locals, in groups of four */
-    const uint8_t *body;  /* expression bytes (in the module copy) */
+    uint32_t max_height; /* operand stack slots needed above the locals */
+    /* the call path's arithmetic, precomputed from the above */
+    int64_t fp_off;      /* 1 - nparams: the callee's frame starts at sp + fp_off */
+    uint32_t ndecl;      /* nlocals - nparams: sp moves up by this many slots */
+    uint32_t room;       /* slots a call needs above sp: ndecl + max_height + 6 */
+    uint32_t nzero4;     /* declared (non-param) locals, in groups of four */
+    const uint8_t *body; /* expression bytes (in the module copy) */
     uint32_t body_len;
     uint8_t *local_types; /* nlocals */
     cell *cells;          /* compiled form */
