@@ -123,8 +123,17 @@ static int call_host(cx_wasm_instance *I, cx_wasm_func *f, uint64_t *args) {
     return rc ? CX_WASM_TRAP_HOST : 0;
 }
 
-static int run(cx_wasm_instance *E, cx_wasm_func *entry, uint64_t *io,
-               const void *const **labels_out) {
+/* The handler table and the dispatch must come from one copy of this
+ * function: label addresses are only valid inside the body that took them,
+ * so the compiler may neither clone nor inline it (a clone specialised for
+ * the labels_out call would hand out addresses of another body). */
+#if defined(__clang__)
+#define ONE_COPY __attribute__((noinline)) /* clang has no noclone; it does not clone this */
+#else
+#define ONE_COPY __attribute__((noinline, noclone))
+#endif
+ONE_COPY static int run(cx_wasm_instance *E, cx_wasm_func *entry, uint64_t *io,
+                        const void *const **labels_out) {
 #define ADDR_(n) &&L_##n,
 #define FADDR_(n, e)                                                                               \
     &&L_##n##_L, &&L_##n##_C, &&L_##n##_LL, &&L_##n##_LC, &&L_##n##_T, &&L_##n##_LT, &&L_##n##_CT, \
