@@ -97,8 +97,11 @@ int cx_abi_sig_parse(cx_arena *a, const char *text, size_t n, const cx_abi_limit
                      cx_abi_sig *out, cx_abi_error *err);
 /* Canonical text of a type ("uint256", "(bool,bytes)[2]"), appended. */
 int cx_abi_type_format(cx_buf *out, const cx_abi_type *t);
+/* Whether t's encoding has a tail (bytes, string, T[], or a fixed array or
+ * tuple containing one). false for t NULL. */
 bool cx_abi_type_is_dynamic(const cx_abi_type *t);
-/* Bytes a static type takes in place (32 for a dynamic type's offset). */
+/* Bytes a static type takes in place (32 for a dynamic type's offset;
+ * saturates at SIZE_MAX). 0 for t NULL. */
 size_t cx_abi_type_head_size(const cx_abi_type *t);
 
 /* Append the ABI encoding of v (normally a TUPLE of arguments) to out. A

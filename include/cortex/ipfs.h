@@ -63,14 +63,27 @@ size_t cx_varint_encode(uint64_t v, uint8_t out[10]);
 #define CX_MULTIBASE_BASE36    'k' /* lower case */
 #define CX_MULTIBASE_BASE16    'f' /* lower case */
 
+/* base58btc and base36 are big-number conversions, quadratic in the length:
+ * their encoders take at most this many input bytes and their decoders at
+ * most this many characters (without the prefix); beyond, CX_ELIMIT. A fixed
+ * cap, not a setting, because it only has to cover identifiers (a CID is
+ * well under 100 bytes). Any input of at most 749 bytes (base58btc) or 661
+ * bytes (base36) encodes to at most 1024 characters and so decodes back;
+ * a longer one may not. base32 and base16 are linear and unlimited. */
+#define CX_MULTIBASE_BIGNUM_MAX 1024
+
 /* Append the encoding of data in `base` (one of the above), without the
- * prefix character, to out. CX_EINVAL for an unknown base, CX_ENOMEM. */
+ * prefix character, to out. CX_EINVAL for an unknown base, CX_ELIMIT when
+ * len > CX_MULTIBASE_BIGNUM_MAX in base58btc or base36, CX_ENOMEM. */
 int cx_multibase_encode_raw(char base, const uint8_t *data, size_t len, cx_buf *out);
 /* Decode text in `base` (no prefix) into out. CX_EPARSE on a character
- * outside the alphabet or non-canonical trailing bits. */
+ * outside the alphabet or non-canonical trailing bits; CX_ELIMIT when len >
+ * CX_MULTIBASE_BIGNUM_MAX in base58btc or base36 (either case). why (may be
+ * NULL) receives a static reason for either. */
 int cx_multibase_decode_raw(char base, const char *text, size_t len, cx_buf *out, const char **why);
 /* Prefixed forms: the first character names the base ('B' upper-case
- * base32, 'K' base36 and 'F' base16 are accepted on decode). */
+ * base32, 'K' base36 and 'F' base16 are accepted on decode). Same errors and
+ * limits as the raw forms; a failed encode leaves out as it was. */
 int cx_multibase_encode(char base, const uint8_t *data, size_t len, cx_buf *out);
 int cx_multibase_decode(const char *text, size_t len, cx_buf *out, char *base, const char **why);
 
@@ -417,7 +430,9 @@ int cx_ipfs_cat(cx_blockstore *bs, const cx_cid *cid, uint64_t offset, uint64_t 
  * the target's whole DAG depth-first, links in order, each block once
  * (IPIP-412 order=dfs, dups=n). Every block verified. max_blocks 0:
  * CX_IPFS_CAR_MAX_BLOCKS (CX_ELIMIT beyond). Once bytes are written an
- * error can only end the stream early. */
+ * error can only end the stream early. bs, root and fn are required
+ * (CX_EINVAL, nothing written); path NULL means root itself; arg is passed
+ * to fn untouched. */
 int cx_ipfs_car_export(cx_blockstore *bs, const cx_cid *root, const char *path, size_t max_blocks,
                        cx_write_fn fn, void *arg);
 

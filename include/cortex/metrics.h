@@ -164,7 +164,11 @@ typedef enum cx_metrics_format {
     CX_METRICS_OPENMETRICS     /* application/openmetrics-text; version=1.0.0 */
 } cx_metrics_format;
 
-/* The Content-Type header value of a format. */
+/* The complete Content-Type header value of a format, parameters included:
+ *   CX_METRICS_PROMETHEUS  "text/plain; version=0.0.4; charset=utf-8"
+ *   CX_METRICS_OPENMETRICS "application/openmetrics-text; version=1.0.0; charset=utf-8"
+ * (any other value gets the Prometheus one). A static string: never NULL,
+ * never freed. */
 const char *cx_metrics_content_type(cx_metrics_format f);
 /* The format an Accept header asks for: OpenMetrics 1.0 when it is
  * preferred (by q-value, then by order) over text/plain; Prometheus text

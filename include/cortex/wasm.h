@@ -191,7 +191,9 @@ cx_wasm_global *cx_wasm_global_new(cx_wasm_val v, bool mutable_);
 void cx_wasm_global_free(cx_wasm_global *g);
 
 /* An import set: (module, name) -> object. Names are copied; objects are
- * borrowed. Adding a name twice replaces the earlier entry. */
+ * borrowed. Adding a name twice replaces the earlier entry. The add_*
+ * functions return 0, CX_EINVAL when im, module, name or the object is
+ * NULL, or CX_ENOMEM. */
 cx_wasm_imports *cx_wasm_imports_new(void);
 void cx_wasm_imports_free(cx_wasm_imports *im);
 int cx_wasm_imports_add_func(cx_wasm_imports *im, const char *module, const char *name,
@@ -202,7 +204,11 @@ int cx_wasm_imports_add_memory(cx_wasm_imports *im, const char *module, const ch
                                cx_wasm_memory *m);
 int cx_wasm_imports_add_global(cx_wasm_imports *im, const char *module, const char *name,
                                cx_wasm_global *g);
-/* Add every export of inst under the module name `module`. */
+/* Add every export of inst under the module name `module` (borrowed like
+ * any import: inst must outlive every instance linked through it). 0, also
+ * when inst exports nothing; CX_EINVAL when im, module or inst is NULL (even
+ * for an instance without exports), like the add_* functions above;
+ * CX_ENOMEM, after which the exports added so far stay in im. */
 int cx_wasm_imports_add_instance(cx_wasm_imports *im, const char *module, cx_wasm_instance *inst);
 
 /* ---- instances ---------------------------------------------------------- */

@@ -151,6 +151,7 @@ static int header(struct car *c, const cx_cid *root) {
 
 int cx_ipfs_car_export(cx_blockstore *bs, const cx_cid *root, const char *path, size_t max_blocks,
                        cx_write_fn fn, void *arg) {
+    if (!bs || !root || !fn) return CX_EINVAL;
     struct car c = {
         bs, fn, arg, NULL, 0, 0, max_blocks ? max_blocks : CX_IPFS_CAR_MAX_BLOCKS, CX_BUF_INIT};
     int rc = header(&c, root);

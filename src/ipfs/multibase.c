@@ -13,13 +13,9 @@ static const char B32[] = "abcdefghijklmnopqrstuvwxyz234567";
 static const char B36[] = "0123456789abcdefghijklmnopqrstuvwxyz";
 static const char B16[] = "0123456789abcdef";
 
-/* Longest input the big-number bases take (bytes or characters): keeps the
- * quadratic conversion cheap whatever a client sends. */
-#define BIGNUM_MAX_INPUT 1024
-
 static int bignum_encode(const char *alpha, unsigned radix, const uint8_t *data, size_t len,
                          cx_buf *out) {
-    if (len > BIGNUM_MAX_INPUT) return CX_ELIMIT;
+    if (len > CX_MULTIBASE_BIGNUM_MAX) return CX_ELIMIT;
     size_t zeros = 0;
     while (zeros < len && data[zeros] == 0) zeros++;
     /* Digits in the target base, least significant first. */
@@ -56,7 +52,7 @@ static int digit_of(const char *alpha, char c) {
 
 static int bignum_decode(const char *alpha, unsigned radix, const char *text, size_t len,
                          cx_buf *out, const char **why) {
-    if (len > BIGNUM_MAX_INPUT) {
+    if (len > CX_MULTIBASE_BIGNUM_MAX) {
         if (why) *why = "encoded string too long";
         return CX_ELIMIT;
     }
@@ -167,8 +163,11 @@ int cx_multibase_decode_raw(char base, const char *text, size_t len, cx_buf *out
         return bignum_decode(B36, 36, text, len, out, why);
     case 'K': {
         /* Upper-case base36: fold, refusing mixed case. */
-        char tmp[BIGNUM_MAX_INPUT];
-        if (len > sizeof tmp) return CX_ELIMIT;
+        char tmp[CX_MULTIBASE_BIGNUM_MAX];
+        if (len > sizeof tmp) {
+            if (why) *why = "encoded string too long";
+            return CX_ELIMIT;
+        }
         for (size_t i = 0; i < len; i++) {
             char c = text[i];
             if (c >= 'a' && c <= 'z') {
@@ -194,9 +193,12 @@ int cx_multibase_decode_raw(char base, const char *text, size_t len, cx_buf *out
 }
 
 int cx_multibase_encode(char base, const uint8_t *data, size_t len, cx_buf *out) {
-    if (base != 'z' && base != 'b' && base != 'k' && base != 'f') return CX_EINVAL;
+    if (!out || (base != 'z' && base != 'b' && base != 'k' && base != 'f')) return CX_EINVAL;
+    size_t mark = out->len;
     int rc = cx_buf_putc(out, base);
-    return rc ? rc : cx_multibase_encode_raw(base, data, len, out);
+    if (!rc) rc = cx_multibase_encode_raw(base, data, len, out);
+    if (rc) out->len = mark; /* no stray prefix after a refusal */
+    return rc;
 }
 
 int cx_multibase_decode(const char *text, size_t len, cx_buf *out, char *base, const char **why) {

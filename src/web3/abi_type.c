@@ -317,6 +317,7 @@ int cx_abi_type_format(cx_buf *out, const cx_abi_type *t) {
 }
 
 bool cx_abi_type_is_dynamic(const cx_abi_type *t) {
+    if (!t) return false; /* documented: no type, nothing dynamic */
     switch (t->kind) {
     case CX_ABI_BYTES:
     case CX_ABI_STRING:
@@ -334,6 +335,7 @@ bool cx_abi_type_is_dynamic(const cx_abi_type *t) {
 }
 
 size_t cx_abi_type_head_size(const cx_abi_type *t) {
+    if (!t) return 0; /* documented: no type takes no head bytes */
     if (cx_abi_type_is_dynamic(t)) return 32;
     if (t->kind == CX_ABI_ARRAY) {
         size_t e = cx_abi_type_head_size(t->elem); /* 0 for an empty tuple */

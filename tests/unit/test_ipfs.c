@@ -529,6 +529,69 @@ TEST(multibase_raw_vectors_and_errors) {
     cx_buf_free(&out);
 }
 
+TEST(multibase_bignum_input_limit) {
+    /* The big-number bases take at most CX_MULTIBASE_BIGNUM_MAX bytes to
+     * encode and characters to decode: exactly the limit passes, one more is
+     * CX_ELIMIT, in the raw and the prefixed forms. */
+    CHECK_EQ(CX_MULTIBASE_BIGNUM_MAX, 1024);
+    static uint8_t data[CX_MULTIBASE_BIGNUM_MAX + 1];
+    memset(data, 0x5c, sizeof data);
+    const char bases[] = {CX_MULTIBASE_BASE58BTC, CX_MULTIBASE_BASE36};
+    for (size_t b = 0; b < sizeof bases; b++) {
+        cx_buf out = CX_BUF_INIT;
+        CHECK_EQ(cx_multibase_encode_raw(bases[b], data, CX_MULTIBASE_BIGNUM_MAX, &out), 0);
+        CHECK(out.len > CX_MULTIBASE_BIGNUM_MAX); /* longer than the decoders take */
+        cx_buf_reset(&out);
+        CHECK_EQ(cx_multibase_encode_raw(bases[b], data, CX_MULTIBASE_BIGNUM_MAX + 1, &out),
+                 CX_ELIMIT);
+        CHECK_EQ(out.len, 0);
+        /* The prefixed form leaves out as it was on failure. */
+        cx_buf_puts(&out, "keep");
+        CHECK_EQ(cx_multibase_encode(bases[b], data, CX_MULTIBASE_BIGNUM_MAX + 1, &out), CX_ELIMIT);
+        CHECK_MEM(out.data, out.len, "keep");
+        cx_buf_free(&out);
+    }
+    /* Decoding: the limit counts characters (without the prefix). */
+    static char text[CX_MULTIBASE_BIGNUM_MAX + 2];
+    memset(text, '2', sizeof text);
+    const char dec[] = {'z', 'k', 'K'};
+    for (size_t b = 0; b < sizeof dec; b++) {
+        cx_buf out = CX_BUF_INIT;
+        const char *why = NULL;
+        CHECK_EQ(cx_multibase_decode_raw(dec[b], text, CX_MULTIBASE_BIGNUM_MAX, &out, &why), 0);
+        why = NULL;
+        CHECK_EQ(cx_multibase_decode_raw(dec[b], text, CX_MULTIBASE_BIGNUM_MAX + 1, &out, &why),
+                 CX_ELIMIT);
+        CHECK(why != NULL);
+        if (why) CHECK_STR(why, "encoded string too long");
+        cx_buf_free(&out);
+    }
+    /* The largest inputs whose every encoding decodes back: 749 bytes in
+     * base58btc, 661 in base36 (all 0xff, the longest encodings). */
+    static uint8_t ff[750];
+    memset(ff, 0xff, sizeof ff);
+    const size_t fits[] = {749, 661};
+    for (size_t b = 0; b < sizeof bases; b++) {
+        cx_buf enc = CX_BUF_INIT, back = CX_BUF_INIT;
+        CHECK_EQ(cx_multibase_encode_raw(bases[b], ff, fits[b], &enc), 0);
+        CHECK(enc.len <= CX_MULTIBASE_BIGNUM_MAX);
+        CHECK_EQ(cx_multibase_decode_raw(bases[b], enc.data, enc.len, &back, NULL), 0);
+        CHECK(back.len == fits[b] && !memcmp(back.data, ff, fits[b]));
+        cx_buf_reset(&enc);
+        cx_buf_reset(&back);
+        CHECK_EQ(cx_multibase_encode_raw(bases[b], ff, fits[b] + 1, &enc), 0);
+        CHECK(enc.len > CX_MULTIBASE_BIGNUM_MAX);
+        CHECK_EQ(cx_multibase_decode_raw(bases[b], enc.data, enc.len, &back, NULL), CX_ELIMIT);
+        cx_buf_free(&enc);
+        cx_buf_free(&back);
+    }
+    /* The bit bases are linear and not limited. */
+    cx_buf out = CX_BUF_INIT;
+    CHECK_EQ(cx_multibase_encode_raw('f', data, sizeof data, &out), 0);
+    CHECK_EQ(out.len, 2 * sizeof data);
+    cx_buf_free(&out);
+}
+
 TEST(cid_make_from_parts) {
     /* The parts of a published CID make it again, in both versions. */
     cx_cid ref, c;
@@ -797,6 +860,29 @@ TEST(car_export_paths_and_limits) {
     cx_blockstore_close(bs);
     rm_rf(dir);
     rm_rf(src);
+}
+
+TEST(car_export_null_arguments) {
+    char dir[64];
+    cx_blockstore *bs = temp_store(dir);
+    CHECK(bs != NULL);
+    if (!bs) return;
+    cx_cid raw;
+    cx_cid_of(&raw, 1, CX_CODEC_RAW, CX_MH_SHA2_256, "rawdata", 7);
+    CHECK_EQ(cx_blockstore_put(bs, &raw, "rawdata", 7), 0);
+    /* Missing store, root or writer: CX_EINVAL, and nothing written. */
+    cx_buf car = CX_BUF_INIT;
+    CHECK_EQ(cx_ipfs_car_export(NULL, &raw, NULL, 0, collect, &car), CX_EINVAL);
+    CHECK_EQ(cx_ipfs_car_export(bs, NULL, NULL, 0, collect, &car), CX_EINVAL);
+    CHECK_EQ(cx_ipfs_car_export(bs, &raw, NULL, 0, NULL, &car), CX_EINVAL);
+    CHECK_EQ(cx_ipfs_car_export(bs, NULL, "a/b", 0, NULL, NULL), CX_EINVAL);
+    CHECK_EQ(car.len, 0);
+    /* path NULL (the root itself) and a NULL writer argument stay valid. */
+    CHECK_EQ(cx_ipfs_car_export(bs, &raw, NULL, 0, collect, &car), 0);
+    CHECK(car.len > 7);
+    cx_buf_free(&car);
+    cx_blockstore_close(bs);
+    rm_rf(dir);
 }
 
 TEST_MAIN()

@@ -535,6 +535,20 @@ TEST(content_type_per_format) {
     CHECK_STR(cx_metrics_content_type(f), p);
 }
 
+TEST(content_type_exact_strings) {
+    /* The whole header value, parameters included. */
+    CHECK_STR(cx_metrics_content_type(CX_METRICS_PROMETHEUS),
+              "text/plain; version=0.0.4; charset=utf-8");
+    CHECK_STR(cx_metrics_content_type(CX_METRICS_OPENMETRICS),
+              "application/openmetrics-text; version=1.0.0; charset=utf-8");
+    /* A value outside the enum gets the Prometheus text type. */
+    CHECK_STR(cx_metrics_content_type((cx_metrics_format)42),
+              "text/plain; version=0.0.4; charset=utf-8");
+    /* The same static string every call (nothing to free). */
+    CHECK(cx_metrics_content_type(CX_METRICS_PROMETHEUS) ==
+          cx_metrics_content_type(CX_METRICS_PROMETHEUS));
+}
+
 TEST(http_metrics_options_and_registry) {
     cx_http_metrics_options o;
     memset(&o, 0x7f, sizeof o);

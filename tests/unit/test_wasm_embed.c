@@ -460,6 +460,29 @@ TEST(imports_add_instance_links_every_export) {
     cx_wasm_module_free(prov);
 }
 
+TEST(imports_add_instance_null_module_without_exports) {
+    /* The smallest module: no imports, no exports. Adding its instance under
+     * a NULL module name, or to a NULL set, is refused like the other
+     * cx_wasm_imports_add_* functions, even though there is nothing to add. */
+    static const unsigned char empty[] = {0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00};
+    cx_wasm_module *m = load(empty, sizeof empty);
+    CHECK(m != NULL);
+    if (!m) return;
+    cx_wasm_instance *inst = NULL;
+    CHECK_EQ(cx_wasm_instance_new(m, NULL, NULL, &inst, NULL, NULL), 0);
+    cx_wasm_imports *im = cx_wasm_imports_new();
+    CHECK(im != NULL);
+    CHECK_EQ(cx_wasm_imports_add_instance(im, NULL, inst), CX_EINVAL);
+    CHECK_EQ(cx_wasm_imports_add_instance(NULL, "host", inst), CX_EINVAL);
+    CHECK_EQ(cx_wasm_imports_add_instance(im, "host", NULL), CX_EINVAL);
+    CHECK_EQ(cx_wasm_imports_add_func(im, NULL, "f", NULL), CX_EINVAL); /* the same rule */
+    /* With a module name it is a valid no-op. */
+    CHECK_EQ(cx_wasm_imports_add_instance(im, "host", inst), 0);
+    cx_wasm_imports_free(im);
+    cx_wasm_instance_free(inst);
+    cx_wasm_module_free(m);
+}
+
 /* ---- exports, signatures, user data, exit ------------------------------------------- */
 
 TEST(instance_export_by_name_length_and_kind) {
