@@ -24,12 +24,16 @@ int cx_hex_decode(const char *s, size_t n, unsigned flags, uint8_t *out, size_t 
     if ((!s && n) || !out_len) return CX_EINVAL;
     if (strip(&s, &n, flags)) return CX_EPARSE;
     if (n % 2) return CX_EPARSE;
-    if (n / 2 > cap) return CX_ELIMIT;
+    /* Malformed text is CX_EPARSE whatever its length (as cx_hex_problem
+     * says), so the digits are checked even when they would not fit; only
+     * the ones that fit are written. */
+    bool fits = n / 2 <= cap;
     for (size_t i = 0; i < n; i += 2) {
         int hi = hexval(s[i]), lo = hexval(s[i + 1]);
         if (hi < 0 || lo < 0) return CX_EPARSE;
-        out[i / 2] = (uint8_t)(hi << 4 | lo);
+        if (fits) out[i / 2] = (uint8_t)(hi << 4 | lo);
     }
+    if (!fits) return CX_ELIMIT;
     *out_len = n / 2;
     return 0;
 }

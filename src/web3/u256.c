@@ -16,6 +16,16 @@ bool cx_u256_is_zero(const cx_u256 *v) {
     return true;
 }
 
+static int hexdigit(char c) {
+    return (c >= '0' && c <= '9')   ? c - '0'
+           : (c >= 'a' && c <= 'f') ? c - 'a' + 10
+           : (c >= 'A' && c <= 'F') ? c - 'A' + 10
+                                    : -1;
+}
+
+/* Malformed text is CX_EPARSE whatever its length: the syntax is checked
+ * over the whole input before the size, so CX_ERANGE always means "a
+ * well-formed number >= 2^256". */
 int cx_u256_parse(const char *s, size_t n, cx_u256 *out) {
     if (!s || !out) return CX_EINVAL;
     cx_u256 r = {{0}};
@@ -23,24 +33,22 @@ int cx_u256_parse(const char *s, size_t n, cx_u256 *out) {
         s += 2;
         n -= 2;
         if (n == 0) return CX_EPARSE;
+        for (size_t k = 0; k < n; k++)
+            if (hexdigit(s[k]) < 0) return CX_EPARSE;
         size_t i = 0;
         while (i < n && s[i] == '0') i++; /* leading zeros do not count against 64 */
         if (n - i > 64) return CX_ERANGE;
-        for (size_t k = 0; k < n; k++) {
-            char c = s[n - 1 - k];
-            int d = (c >= '0' && c <= '9')   ? c - '0'
-                    : (c >= 'a' && c <= 'f') ? c - 'a' + 10
-                    : (c >= 'A' && c <= 'F') ? c - 'A' + 10
-                                             : -1;
-            if (d < 0) return CX_EPARSE;
-            if (k < 64) r.b[31 - k / 2] |= (uint8_t)(k % 2 ? d << 4 : d);
+        for (size_t k = 0; k < n - i; k++) {
+            int d = hexdigit(s[n - 1 - k]);
+            r.b[31 - k / 2] |= (uint8_t)(k % 2 ? d << 4 : d);
         }
         *out = r;
         return 0;
     }
     if (n == 0) return CX_EPARSE;
-    for (size_t i = 0; i < n; i++) {
+    for (size_t i = 0; i < n; i++)
         if (s[i] < '0' || s[i] > '9') return CX_EPARSE;
+    for (size_t i = 0; i < n; i++) {
         unsigned carry = (unsigned)(s[i] - '0');
         for (int j = 31; j >= 0; j--) {
             unsigned v = r.b[j] * 10u + carry;

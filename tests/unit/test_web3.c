@@ -89,6 +89,45 @@ TEST(u256_parse_print) {
     CHECK_EQ(cx_u256_parse("0x", 2, &v), CX_EPARSE);
 }
 
+/* Found by fuzz_abi: text that is too long for the output *and* malformed
+ * was CX_ELIMIT; it is CX_EPARSE, as cx_hex_problem reports it. */
+TEST(hex_malformed_and_too_long_is_parse_error) {
+    uint8_t out[1] = {0x5a};
+    size_t n = 99;
+    CHECK_EQ(cx_hex_decode("0xzzzz", 6, CX_HEX_PREFIX, out, 1, &n), CX_EPARSE);
+    CHECK_EQ(cx_hex_decode("00zz", 4, 0, out, 1, &n), CX_EPARSE);
+    CHECK_EQ(cx_hex_decode("zz00", 4, 0, out, 0, &n), CX_EPARSE);
+    CHECK(cx_hex_problem("0xzzzz", 6, CX_HEX_PREFIX) != NULL);
+    /* well-formed but too long is still CX_ELIMIT, with nothing written past cap */
+    CHECK_EQ(cx_hex_decode("0x0102", 6, CX_HEX_PREFIX, out, 1, &n), CX_ELIMIT);
+    CHECK_EQ(cx_hex_decode("0102", 4, 0, out, 0, &n), CX_ELIMIT);
+    CHECK_EQ(n, 99);
+}
+
+/* Found by fuzz_abi: malformed text with more than 64 significant hex
+ * digits, or a decimal overflowing before its bad character, was
+ * CX_ERANGE; CX_ERANGE now always means a well-formed value >= 2^256. */
+TEST(u256_malformed_long_text_is_parse_error) {
+    cx_u256 v;
+    char t[100];
+    memset(t, 'f', sizeof t);
+    t[0] = '0', t[1] = 'x', t[99] = 'g'; /* 97 hex digits then a 'g' */
+    CHECK_EQ(cx_u256_parse(t, sizeof t, &v), CX_EPARSE);
+    t[99] = 'f';
+    CHECK_EQ(cx_u256_parse(t, sizeof t, &v), CX_ERANGE);
+    memset(t, '9', sizeof t);
+    t[99] = 'x'; /* overflows at digit 78, then a bad character */
+    CHECK_EQ(cx_u256_parse(t, sizeof t, &v), CX_EPARSE);
+    CHECK_EQ(cx_u256_parse(t, 99, &v), CX_ERANGE);
+    /* leading zeros still do not count against the 64 hex digits */
+    char z[2 + 10 + 64];
+    memcpy(z, "0x", 2);
+    memset(z + 2, '0', 10);
+    memset(z + 12, 'F', 64);
+    CHECK_EQ(cx_u256_parse(z, sizeof z, &v), 0);
+    for (int i = 0; i < 32; i++) CHECK_EQ(v.b[i], 0xff);
+}
+
 TEST(eip55) {
     static const char *addrs[] = {
         "0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed", "0xfB6916095ca1df60bB79Ce92cE3Ea74c37c5d359",
@@ -621,6 +660,13 @@ TEST(abi_type_format_dynamic_head_size) {
     CHECK_EQ(cx_abi_type_parse(a, "()", 2, NULL, &t, &e), CX_EPARSE);
     CHECK_EQ(cx_abi_type_parse(a, "uint7", 5, NULL, &t, &e), CX_EPARSE);
     cx_arena_free(a);
+}
+
+TEST(abi_type_helpers_null_type) {
+    /* A NULL type is not dynamic and takes no head bytes (like
+     * cx_abi_type_format refusing it), rather than being dereferenced. */
+    CHECK(!cx_abi_type_is_dynamic(NULL));
+    CHECK_EQ(cx_abi_type_head_size(NULL), 0);
 }
 
 TEST(rlp_put_list_and_header) {
