@@ -52,6 +52,8 @@ typedef struct cx_abi_type {
     size_t nfields;
     const char *name; /* parameter name from a signature, or NULL */
     bool indexed;     /* event parameter marked "indexed" */
+    bool function;    /* FBYTES 24 spelled "function" (address + selector): encoded as
+                         bytes24, named "function" in canonical text and selectors */
 } cx_abi_type;
 
 typedef struct cx_abi_value {

@@ -137,6 +137,15 @@ static int dec_seq(dctx *d, const cx_abi_type *elem, const cx_abi_type *const *t
     }
     if (count > d->lim.max_elements || (d->total += count) > d->lim.max_total)
         return aerr(d->err, CX_ELIMIT, "too many values (limit %zu elements)", d->lim.max_elements);
+    /* Every element of an array takes its head slot in the data, so a count
+     * the bytes cannot hold is refused before the items are allocated: a
+     * fixed array of dynamic elements (string[1000000]) would otherwise
+     * cost 72 bytes of arena per element for 32 bytes of input. */
+    size_t ehs = elem ? cx_abi_type_head_size(elem) : 0;
+    if (ehs && (base > end || count > (end - base) / ehs))
+        return aerr(d->err, CX_EPARSE,
+                    "data too short: %zu elements at byte %zu need %zu bytes each", count, base,
+                    ehs);
     cx_abi_value *items = cx_arena_calloc(d->a, count * sizeof *items);
     if (!items) return CX_ENOMEM;
     size_t head = base;

@@ -82,9 +82,10 @@ static int elementary(parser *p, const char *w, size_t n, cx_abi_type **out) {
         t = new_type(p, CX_ABI_STRING, 0);
     else if (IS("bytes"))
         t = new_type(p, CX_ABI_BYTES, 0);
-    else if (IS("function"))
+    else if (IS("function")) {
         t = new_type(p, CX_ABI_FBYTES, 24);
-    else if (IS("uint"))
+        if (t) t->function = true;
+    } else if (IS("uint"))
         t = new_type(p, CX_ABI_UINT, 256);
     else if (IS("int"))
         t = new_type(p, CX_ABI_INT, 256);
@@ -294,6 +295,7 @@ int cx_abi_type_format(cx_buf *out, const cx_abi_type *t) {
     case CX_ABI_BOOL:
         return cx_buf_puts(out, "bool");
     case CX_ABI_FBYTES:
+        if (t->function) return cx_buf_puts(out, "function");
         return cx_buf_printf(out, "bytes%u", t->size);
     case CX_ABI_BYTES:
         return cx_buf_puts(out, "bytes");

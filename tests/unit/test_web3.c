@@ -669,6 +669,41 @@ TEST(abi_type_helpers_null_type) {
     CHECK_EQ(cx_abi_type_head_size(NULL), 0);
 }
 
+TEST(abi_function_type_keeps_its_name) {
+    /* Encoded as bytes24 but named "function" in canonical text, so the
+     * selector is keccak("f(function)"), as Solidity and Foundry's cast
+     * compute it (cast sig 'f(function)' = 0xd6cd4974). */
+    cx_arena *a = cx_arena_new(0, 0);
+    cx_abi_sig s;
+    cx_abi_error e;
+    CHECK_EQ(cx_abi_sig_parse(a, "f(function)", 11, NULL, &s, &e), 0);
+    CHECK_STR(s.canonical, "f(function)");
+    static const uint8_t sel[4] = {0xd6, 0xcd, 0x49, 0x74};
+    CHECK(memcmp(s.selector, sel, 4) == 0);
+    const cx_abi_type *t = s.inputs->fields[0];
+    CHECK_EQ(t->kind, CX_ABI_FBYTES);
+    CHECK_EQ(t->size, 24);
+    CHECK(t->function);
+    CHECK_EQ(cx_abi_type_head_size(t), 32);
+    cx_arena_free(a);
+}
+
+TEST(abi_fixed_array_longer_than_its_data_is_refused_before_allocating) {
+    /* string[1000000] with one 32-byte word: each element needs a 32-byte
+     * head slot, so the count is refused without allocating the items
+     * (before, ~70 MB of arena went before "data too short"). */
+    cx_arena *a = cx_arena_new(0, 1 << 20); /* a 1 MiB cap turns a regression into CX_ENOMEM */
+    const cx_abi_type *t;
+    const cx_abi_value *v;
+    cx_abi_error e;
+    uint8_t word[32] = {0};
+    word[31] = 0x20; /* the offset of the array: right after this word */
+    CHECK_EQ(cx_abi_type_parse(a, "(string[1000000])", 17, NULL, &t, &e), 0);
+    CHECK_EQ(cx_abi_decode(a, t, word, sizeof word, NULL, &v, &e), CX_EPARSE);
+    CHECK(strstr(e.message, "data too short") != NULL);
+    cx_arena_free(a);
+}
+
 TEST(rlp_put_list_and_header) {
     cx_buf b = CX_BUF_INIT;
     CHECK_EQ(cx_rlp_put_list(&b, NULL, 5), CX_EINVAL); /* no payload to copy */
