@@ -27,11 +27,12 @@ run: build
 	./$(BUILD)/cortex serve --port $(PORT)
 
 # The sanitizer pass runs first so that ctest's summary of the full suite is
-# the last thing printed.
+# the last thing printed. ctest -j: unit tests overlap; integration tests and
+# fuzz.short are RUN_SERIAL (tests/CMakeLists.txt) and still run alone.
 test: bootstrap test-asan
 	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=Release $(CMAKE_FLAGS) >/dev/null
 	@cmake --build $(BUILD) -j$(JOBS)
-	@cd $(BUILD) && ctest --output-on-failure --timeout 900
+	@cd $(BUILD) && ctest -j$(JOBS) --output-on-failure --timeout 900
 
 test-asan: bootstrap
 	@cmake -S . -B $(ASAN) -DCMAKE_BUILD_TYPE=Debug -DCX_SANITIZE=ON \
@@ -39,7 +40,7 @@ test-asan: bootstrap
 	@cmake --build $(ASAN) -j$(JOBS)
 	@cd $(ASAN) && ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 \
 	    UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-	    ctest --output-on-failure --timeout 900 -E 'fuzz|install|bench'
+	    ctest -j$(JOBS) --output-on-failure --timeout 900 -E 'fuzz|install|bench'
 
 install: build
 	cmake --install $(BUILD) --prefix $(PREFIX)
