@@ -24,10 +24,18 @@ int cx_ipfs_add_fd(cx_blockstore *bs, int fd, const cx_import_options *o, cx_cid
     cx_importer *im;
     int rc = cx_importer_new(&im, o, bs ? cx_ipfs_bs_sink : NULL, bs);
     if (rc) return rc;
-    uint8_t *buf = malloc(READ_SIZE);
+    /* A small regular file is read in one go into a buffer its size (+1
+     * to see the end); one READ_SIZE allocation per file would dominate a
+     * directory of small files. */
+    struct stat st;
+    size_t cap = READ_SIZE;
+    if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size >= 0 &&
+        (uint64_t)st.st_size < READ_SIZE)
+        cap = (size_t)st.st_size + 1;
+    uint8_t *buf = malloc(cap);
     if (!buf) rc = CX_ENOMEM;
     while (!rc) {
-        ssize_t n = read(fd, buf, READ_SIZE);
+        ssize_t n = read(fd, buf, cap);
         if (n < 0 && errno == EINTR) continue;
         if (n < 0) rc = -errno;
         if (n <= 0) break;

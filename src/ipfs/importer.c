@@ -30,7 +30,8 @@ struct cx_importer {
     bool raw;
     cx_block_sink_fn sink;
     void *arg;
-    uint8_t *chunk;
+    uint8_t *chunk; /* grows to chunk_size as bytes arrive: most files are small */
+    size_t chunk_cap;
     size_t fill;
     uint64_t chunks;
     struct entry *levels[MAX_LEVELS];
@@ -62,9 +63,8 @@ int cx_importer_new(cx_importer **out, const cx_import_options *o, cx_block_sink
     im->raw = o->raw_leaves < 0 ? o->cid_version == 1 : o->raw_leaves != 0;
     im->sink = sink;
     im->arg = arg;
-    im->chunk = malloc(o->chunk_size);
     im->sizes = malloc(o->fanout * sizeof *im->sizes);
-    if (!im->chunk || !im->sizes) {
+    if (!im->sizes) {
         cx_importer_free(im);
         return CX_ENOMEM;
     }
@@ -150,6 +150,20 @@ static int leaf(cx_importer *im, const uint8_t *p, size_t n) {
     return rc ? rc : push(im, 0, &e);
 }
 
+/* Room for `need` (<= chunk_size) bytes in the chunk buffer, doubling from
+ * 4 KiB: a directory of small files then costs small buffers, not one
+ * chunk_size allocation (256 KiB by default) per file. */
+static int grow_chunk(cx_importer *im, size_t need) {
+    size_t cap = im->chunk_cap ? im->chunk_cap : 4096;
+    while (cap < need) cap *= 2;
+    if (cap > im->o.chunk_size) cap = im->o.chunk_size;
+    uint8_t *c = realloc(im->chunk, cap);
+    if (!c) return CX_ENOMEM;
+    im->chunk = c;
+    im->chunk_cap = cap;
+    return 0;
+}
+
 int cx_importer_write(cx_importer *im, const void *data, size_t len) {
     const uint8_t *p = data;
     size_t cs = im->o.chunk_size;
@@ -161,6 +175,7 @@ int cx_importer_write(cx_importer *im, const void *data, size_t len) {
             continue;
         }
         size_t take = cs - im->fill < len ? cs - im->fill : len;
+        if (im->fill + take > im->chunk_cap && (im->err = grow_chunk(im, im->fill + take))) break;
         memcpy(im->chunk + im->fill, p, take);
         im->fill += take;
         p += take;
@@ -177,7 +192,8 @@ int cx_importer_finish(cx_importer *im, cx_cid *root, uint64_t *size) {
     if (im->err) return im->err;
     /* The tail chunk; an empty file is one empty leaf. */
     if (im->fill > 0 || im->chunks == 0) {
-        if ((im->err = leaf(im, im->chunk, im->fill))) return im->err;
+        static const uint8_t none[1];
+        if ((im->err = leaf(im, im->fill ? im->chunk : none, im->fill))) return im->err;
         im->fill = 0;
     }
     for (unsigned k = 0; k < im->nlevels; k++) {
