@@ -3,6 +3,7 @@
 #include <string.h>
 #include <cortex/error.h>
 #include <cortex/web3.h>
+#include "hexval.h"
 
 cx_u256 cx_u256_from_u64(uint64_t v) {
     cx_u256 r = {{0}};
@@ -16,13 +17,6 @@ bool cx_u256_is_zero(const cx_u256 *v) {
     return true;
 }
 
-static int hexdigit(char c) {
-    return (c >= '0' && c <= '9')   ? c - '0'
-           : (c >= 'a' && c <= 'f') ? c - 'a' + 10
-           : (c >= 'A' && c <= 'F') ? c - 'A' + 10
-                                    : -1;
-}
-
 /* Malformed text is CX_EPARSE whatever its length: the syntax is checked
  * over the whole input before the size, so CX_ERANGE always means "a
  * well-formed number >= 2^256". */
@@ -34,12 +28,12 @@ int cx_u256_parse(const char *s, size_t n, cx_u256 *out) {
         n -= 2;
         if (n == 0) return CX_EPARSE;
         for (size_t k = 0; k < n; k++)
-            if (hexdigit(s[k]) < 0) return CX_EPARSE;
+            if (cx_hexval(s[k]) < 0) return CX_EPARSE;
         size_t i = 0;
         while (i < n && s[i] == '0') i++; /* leading zeros do not count against 64 */
         if (n - i > 64) return CX_ERANGE;
         for (size_t k = 0; k < n - i; k++) {
-            int d = hexdigit(s[n - 1 - k]);
+            int d = cx_hexval(s[n - 1 - k]);
             r.b[31 - k / 2] |= (uint8_t)(k % 2 ? d << 4 : d);
         }
         *out = r;
