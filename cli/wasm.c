@@ -11,6 +11,7 @@
 #include <cortex/error.h>
 #include <cortex/json.h>
 #include <cortex/wasm.h>
+#include <ctype.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <math.h>
@@ -175,12 +176,61 @@ static uint8_t type_of(const char *t) {
     return 0;
 }
 
+/* Lane width in bytes of a v128 constant's "lane_type" (0: unknown). */
+static unsigned lane_width(const char *lt, bool *is_float) {
+    static const struct {
+        const char *name;
+        unsigned width;
+        bool fl;
+    } lanes[] = {{"i8", 1, false},  {"i16", 2, false}, {"i32", 4, false},
+                 {"i64", 8, false}, {"f32", 4, true},  {"f64", 8, true}};
+    for (size_t i = 0; lt && i < sizeof lanes / sizeof lanes[0]; i++)
+        if (!strcmp(lt, lanes[i].name)) {
+            *is_float = lanes[i].fl;
+            return lanes[i].width;
+        }
+    return 0;
+}
+
+/* A v128 {"lane_type", "value": [lanes]}: parse into out (got NULL), or
+ * compare with got lane by lane, NaN patterns allowed in float lanes.
+ * Returns 0 (parsed, or equal), 1 (different) or -1 (malformed). */
+static int v128_lanes(const cx_json *j, uint8_t *out, const uint8_t *got16) {
+    bool compare = got16 != NULL;
+    bool fl = false;
+    unsigned w = lane_width(cx_json_cstr(cx_json_get(j, "lane_type")), &fl);
+    const cx_json *vals = cx_json_get(j, "value");
+    if (!w || cx_json_len(vals) != 16 / w) return -1;
+    for (unsigned k = 0; k < 16 / w; k++) {
+        const char *s = cx_json_cstr(cx_json_at(vals, k));
+        if (!s) return -1;
+        uint64_t got = 0, want;
+        if (compare) memcpy(&got, got16 + k * w, w);
+        if (compare && fl && !strncmp(s, "nan:", 4)) {
+            uint64_t sign = (uint64_t)1 << (w * 8 - 1);
+            uint64_t quiet = w == 4 ? 0x7FC00000u : 0x7FF8000000000000ull;
+            got &= ~sign;
+            if (!strcmp(s, "nan:canonical") ? got != quiet : (got & quiet) != quiet) return 1;
+            continue;
+        }
+        want = strtoull(s, NULL, 10);
+        if (w < 8) want &= ((uint64_t)1 << (w * 8)) - 1;
+        if (!compare)
+            memcpy(out + k * w, &want, w);
+        else if (got != want)
+            return 1;
+    }
+    return 0;
+}
+
 /* Parse one JSON value {"type","value"} into v. Returns -1 if unsupported. */
 static int parse_val(const cx_json *j, cx_wasm_val *v) {
     uint8_t t = type_of(cx_json_cstr(cx_json_get(j, "type")));
-    const char *s = cx_json_cstr(cx_json_get(j, "value"));
-    if (!t || t == CX_WASM_V128 || !s) return -1;
+    memset(v, 0, sizeof *v);
     v->type = t;
+    if (t == CX_WASM_V128) return v128_lanes(j, v->of.v128, NULL);
+    const char *s = cx_json_cstr(cx_json_get(j, "value"));
+    if (!t || !s) return -1;
     if (t == CX_WASM_EXTERNREF || t == CX_WASM_FUNCREF) {
         if (!strcmp(s, "null"))
             v->of.ref = NULL;
@@ -195,6 +245,7 @@ static int parse_val(const cx_json *j, cx_wasm_val *v) {
 
 static bool match_val(const cx_json *j, const cx_wasm_val *got) {
     uint8_t t = type_of(cx_json_cstr(cx_json_get(j, "type")));
+    if (t == CX_WASM_V128) return got->type == t && v128_lanes(j, NULL, got->of.v128) == 0;
     const char *s = cx_json_cstr(cx_json_get(j, "value"));
     if (t != got->type || !s) return false;
     if (t == CX_WASM_F32 && !strncmp(s, "nan:", 4)) {
@@ -477,6 +528,14 @@ static int parse_arg(const char *s, uint8_t t, cx_wasm_val *v) {
     case CX_WASM_F64:
         v->of.f64 = strtod(s, &end);
         break;
+    case CX_WASM_V128: /* 0x and 32 hex digits, printed the same way */
+        if (strlen(s) != 34 || s[0] != '0' || (s[1] != 'x' && s[1] != 'X')) return -1;
+        for (int k = 0; k < 16; k++) {
+            char byte[3] = {s[2 + 2 * k], s[3 + 2 * k], 0};
+            if (!isxdigit((unsigned char)byte[0]) || !isxdigit((unsigned char)byte[1])) return -1;
+            v->of.v128[15 - k] = (uint8_t)strtoul(byte, NULL, 16);
+        }
+        return 0;
     default:
         return -1;
     }
@@ -496,6 +555,11 @@ static void print_val(const cx_wasm_val *v) {
         break;
     case CX_WASM_F64:
         printf("%.17g\n", v->of.f64);
+        break;
+    case CX_WASM_V128: /* as one 128-bit number: lane 0 is the least significant */
+        printf("0x");
+        for (int k = 15; k >= 0; k--) printf("%02x", v->of.v128[k]);
+        printf("\n");
         break;
     default:
         printf("ref %p\n", v->of.ref);

@@ -3,7 +3,7 @@
  * The model has three layers. A cx_wasm_module is decoded, validated and
  * compiled once from a .wasm binary (WebAssembly 2.0: the MVP plus
  * sign-extension, non-trapping float-to-int, multi-value, bulk memory and
- * reference types); it is read-only afterwards and may be shared by threads.
+ * reference types, and fixed-width SIMD); it is read-only afterwards and may be shared by threads.
  * A cx_wasm_instance is one instantiation of a module: its own linear
  * memory, tables, globals and value stack. Instances are cheap to create and
  * are used by one thread at a time. Imports are resolved from a
@@ -64,8 +64,9 @@ typedef enum cx_wasm_type {
 } cx_wasm_type;
 
 /* A typed value. Floats may be read/written as bits (f32_bits/f64_bits) to
- * carry exact NaN payloads. A funcref is a cx_wasm_func* (NULL: null); an
- * externref is any host pointer (NULL: null). */
+ * carry exact NaN payloads. A v128 is its 16 bytes, lane 0 first. A funcref
+ * is a cx_wasm_func* (NULL: null); an externref is any host pointer (NULL:
+ * null). */
 typedef struct cx_wasm_val {
     uint8_t type; /* cx_wasm_type */
     union {
@@ -76,6 +77,7 @@ typedef struct cx_wasm_val {
         uint32_t f32_bits;
         uint64_t f64_bits;
         void *ref;
+        uint8_t v128[16]; /* lanes in little-endian order */
     } of;
 } cx_wasm_val;
 
@@ -129,7 +131,7 @@ typedef struct cx_wasm_limits {
     uint32_t max_globals;
     uint32_t max_segments;     /* element + data segments each */
     uint32_t max_params;       /* params or results of one function type */
-    uint32_t max_locals;       /* params + locals of one function */
+    uint32_t max_locals;       /* params + locals of one function (a v128 counts twice) */
     uint32_t max_nesting;      /* open blocks in one function */
     uint32_t max_body_size;    /* bytes of one function body */
     uint32_t max_memory_pages; /* 64 KiB pages, per memory (grow fails past it) */
@@ -181,7 +183,7 @@ void cx_wasm_func_free(cx_wasm_func *f);
 
 /* Standalone host objects (for imports); free with their _free functions.
  * NULL on bad arguments (a table's elem_type other than funcref/externref or
- * min > max, a global of a type other than i32/i64/f32/f64/funcref/externref)
+ * min > max, a global whose value is not of a value type)
  * or when out of memory. */
 cx_wasm_memory *cx_wasm_memory_new(uint32_t min_pages, uint32_t max_pages /* UINT32_MAX: none */);
 void cx_wasm_memory_free(cx_wasm_memory *m);

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include "ops.h"
 #include "reader.h"
+#include "simd.h"
 
 #define UNKNOWN 0
 
@@ -49,8 +50,9 @@ typedef struct cg {
     uint32_t barrier; /* no fusion across a label at or before this cell */
 } cg;
 
-static const uint8_t one_type[256] = {
-    [0x7F] = 0x7F, [0x7E] = 0x7E, [0x7D] = 0x7D, [0x7C] = 0x7C, [0x70] = 0x70, [0x6F] = 0x6F};
+static const uint8_t one_type[256] = {[0x7F] = 0x7F, [0x7E] = 0x7E, [0x7D] = 0x7D, [0x7C] = 0x7C,
+                                      [0x7B] = 0x7B, [0x70] = 0x70, [0x6F] = 0x6F};
+static const uint8_t v128_slots[2] = {CX_WASM_V128, V128_HI}; /* a v128's two stack entries */
 
 static int err(cg *g, const char *msg) {
     return rd_fail(&g->r, msg);
@@ -376,6 +378,20 @@ static int push_n(cg *g, const uint8_t *types, uint32_t n) {
     return 0;
 }
 
+static int push_v128(cg *g) {
+    return push_n(g, v128_slots, 2);
+}
+static int pop_v128(cg *g) {
+    return pop_n(g, v128_slots, 2);
+}
+/* Pop one value of any type; a v128 comes off as both its entries. */
+static int pop_val(cg *g, uint8_t *t) {
+    TRY(pop(g, t));
+    if (*t != V128_HI) return 0;
+    *t = CX_WASM_V128;
+    return pop_expect(g, CX_WASM_V128);
+}
+
 static bool is_num(uint8_t t) {
     return t == 0x7F || t == 0x7E || t == 0x7D || t == 0x7C || t == UNKNOWN;
 }
@@ -505,6 +521,12 @@ static int read_blocktype(cg *g, const uint8_t **p, uint32_t *np, const uint8_t 
         g->r.p++;
         return 0;
     }
+    if (b == 0x7B) {
+        g->r.p++;
+        *r = v128_slots;
+        *nr = 2;
+        return 0;
+    }
     if (b == 0x7F || b == 0x7E || b == 0x7D || b == 0x7C || b == 0x70 || b == 0x6F) {
         g->r.p++;
         *r = &one_type[b];
@@ -579,6 +601,87 @@ static int memarg(cg *g, uint32_t natural_log2) {
 static int table_idx(cg *g, uint32_t *t) {
     TRY(rd_u32(&g->r, t));
     if (*t >= g->m->ntables) return err(g, "unknown table");
+    return 0;
+}
+
+/* local.get/set/tee of a v128 in slot s: the same operations on both slots
+ * (so the scalar fusions still apply: a v128 copy becomes LOCAL_COPY2). */
+static void emit_set(cg *g, uint32_t d) {
+    if (fuse_set(g, d)) return;
+    emit_op(g, OP_LOCAL_SET);
+    emit_u(g, d);
+}
+static void emit_get(cg *g, uint32_t s) {
+    emit_op(g, OP_LOCAL_GET);
+    emit_u(g, s);
+}
+static int local_v128(cg *g, uint8_t op, uint32_t s) {
+    if (op != 0x20) TRY(pop_v128(g));
+    if (op != 0x21) TRY(push_v128(g));
+    if (op != 0x20) {
+        emit_set(g, s + 1);
+        emit_set(g, s);
+    }
+    if (op != 0x21) {
+        emit_get(g, s);
+        emit_get(g, s + 1);
+    }
+    return 0;
+}
+
+static int simd_sig(cg *g, const char *s) {
+    static const uint8_t type[128] = {['i'] = 0x7F, ['l'] = 0x7E, ['f'] = 0x7D, ['d'] = 0x7C};
+    const char *colon = strchr(s, ':');
+    for (const char *q = colon; q-- > s;)
+        TRY(*q == 'v' ? pop_v128(g) : pop_expect(g, type[(int)*q]));
+    for (const char *q = colon + 1; *q; q++) TRY(*q == 'v' ? push_v128(g) : push(g, type[(int)*q]));
+    return 0;
+}
+
+/* One 0xFD operation (see simd.h for the cells it compiles to). */
+static int simd(cg *g) {
+    uint32_t sub, align = 0, offset = 0;
+    uint8_t lane = 0;
+    const uint8_t *b = NULL;
+    TRY(rd_u32(&g->r, &sub));
+    const simd_info *si = sub < 256 ? &cx_wasm_simd_info[sub] : NULL;
+    if (!si || !si->name) return err(g, "illegal opcode");
+    if (si->imm == SIMD_MEM || si->imm == SIMD_MEMLANE) {
+        TRY(rd_u32(&g->r, &align));
+        TRY(rd_u32(&g->r, &offset));
+        TRY(need_mem(g));
+        if (align > si->align) return err(g, "alignment must not be larger than natural");
+    }
+    if (si->imm == SIMD_LANE || si->imm == SIMD_MEMLANE) {
+        TRY(rd_u8(&g->r, &lane));
+        if (lane >= si->lanes) return err(g, "invalid lane index");
+    }
+    if (si->imm == SIMD_SHUFFLE || si->imm == SIMD_CONST) TRY(rd_bytes(&g->r, 16, &b));
+    if (si->imm == SIMD_SHUFFLE)
+        for (int k = 0; k < 16; k++)
+            if (b[k] >= si->lanes) return err(g, "invalid lane index");
+    TRY(simd_sig(g, si->sig));
+    if (si->imm == SIMD_CONST) { /* two plain constants, one per slot */
+        uint64_t lo, hi;
+        memcpy(&lo, b, 8);
+        memcpy(&hi, b + 8, 8);
+        emit_op(g, OP_CONST);
+        emit_u(g, lo);
+        emit_op(g, OP_CONST);
+        emit_u(g, hi);
+        return 0;
+    }
+    uint32_t nimm =
+        1 + (si->imm == SIMD_MEM || si->imm == SIMD_MEMLANE) + 2 * (si->imm == SIMD_SHUFFLE);
+    emit_op(g, OP_SIMD);
+    emit_u(g, sub | (uint32_t)lane << 8 | nimm << 16);
+    if (si->imm == SIMD_MEM || si->imm == SIMD_MEMLANE) emit_u(g, offset);
+    if (si->imm == SIMD_SHUFFLE) {
+        uint64_t w[2];
+        memcpy(w, b, 16);
+        emit_u(g, w[0]);
+        emit_u(g, w[1]);
+    }
     return 0;
 }
 
@@ -764,8 +867,9 @@ static int body(cg *g) {
         }
         case 0x1A: {
             uint8_t t;
-            TRY(pop(g, &t));
+            TRY(pop_val(g, &t));
             emit_op(g, OP_DROP);
+            if (t == CX_WASM_V128) emit_op(g, OP_DROP);
             break;
         }
         case 0x1B:
@@ -779,18 +883,22 @@ static int body(cg *g) {
                 if (!one_type[want]) return err(g, "malformed value type");
             }
             TRY(pop_expect(g, 0x7F));
-            TRY(pop(g, &t1));
-            TRY(pop(g, &t2));
-            if (op == 0x1B) {
-                if (!is_num(t1) || !is_num(t2)) return err(g, "type mismatch");
-                if (t1 != t2 && t1 != UNKNOWN && t2 != UNKNOWN) return err(g, "type mismatch");
-                TRY(push(g, t1 == UNKNOWN ? t2 : t1));
-            } else {
-                if ((t1 != want && t1 != UNKNOWN) || (t2 != want && t2 != UNKNOWN))
+            TRY(pop_val(g, &t1));
+            TRY(pop_val(g, &t2));
+            if (op == 0x1B) { /* untyped: numbers and vectors */
+                if ((!is_num(t1) && t1 != CX_WASM_V128) || (!is_num(t2) && t2 != CX_WASM_V128))
                     return err(g, "type mismatch");
+                if (t1 != t2 && t1 != UNKNOWN && t2 != UNKNOWN) return err(g, "type mismatch");
+                want = t1 == UNKNOWN ? t2 : t1;
+            } else if ((t1 != want && t1 != UNKNOWN) || (t2 != want && t2 != UNKNOWN))
+                return err(g, "type mismatch");
+            if (want == CX_WASM_V128) {
+                TRY(push_v128(g));
+                emit_op(g, OP_SELECT_V128);
+            } else {
                 TRY(push(g, want));
+                emit_op(g, OP_SELECT);
             }
-            emit_op(g, OP_SELECT);
             break;
         }
         case 0x20:
@@ -798,8 +906,13 @@ static int body(cg *g) {
         case 0x22: {
             uint32_t i;
             TRY(rd_u32(r, &i));
-            if (i >= c->nlocals) return err(g, "unknown local");
+            if (i >= c->nvars) return err(g, "unknown local");
+            if (c->var_slot) i = c->var_slot[i]; /* from here on, i is the slot */
             uint8_t t = c->local_types[i];
+            if (t == CX_WASM_V128) {
+                TRY(local_v128(g, op, i));
+                break;
+            }
             if (op == 0x20)
                 TRY(push(g, t));
             else {
@@ -822,13 +935,16 @@ static int body(cg *g) {
             TRY(rd_u32(r, &i));
             if (i >= m->nglobals) return err(g, "unknown global");
             uint8_t t = m->globals[i].type;
+            bool v = t == CX_WASM_V128;
+            if (op == 0x24 && !m->globals[i].mut) return err(g, "global is immutable");
             if (op == 0x23)
-                TRY(push(g, t));
-            else {
-                if (!m->globals[i].mut) return err(g, "global is immutable");
-                TRY(pop_expect(g, t));
-            }
-            emit_op(g, op == 0x23 ? OP_GLOBAL_GET : OP_GLOBAL_SET);
+                TRY(v ? push_v128(g) : push(g, t));
+            else
+                TRY(v ? pop_v128(g) : pop_expect(g, t));
+            if (v)
+                emit_op(g, op == 0x23 ? OP_GLOBAL_GET_V128 : OP_GLOBAL_SET_V128);
+            else
+                emit_op(g, op == 0x23 ? OP_GLOBAL_GET : OP_GLOBAL_SET);
             emit_u(g, i);
             break;
         }
@@ -1099,6 +1215,9 @@ static int body(cg *g) {
             }
             break;
         }
+        case 0xFD:
+            TRY(simd(g));
+            break;
         default:
             if (op >= 0x45 && op <= 0xC4) {
                 TRY(apply_sig(g, num_sig(op)));

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include "reader.h"
+#include "simd.h"
 
 void cx_wasm_err(char *err, const char *fmt, ...) {
     if (!err || err[0]) return; /* keep the first (innermost) message */
@@ -95,7 +96,7 @@ static int rd_name(reader *r, char **out, uint32_t *len) {
 }
 
 static bool is_valtype(uint8_t t) {
-    return t == 0x7F || t == 0x7E || t == 0x7D || t == 0x7C || t == 0x70 || t == 0x6F;
+    return t == 0x7F || t == 0x7E || t == 0x7D || t == 0x7C || t == 0x7B || t == 0x70 || t == 0x6F;
 }
 
 static int rd_valtype(reader *r, uint8_t *t) {
@@ -188,6 +189,17 @@ static int rd_constexpr(cx_wasm_module *m, reader *r, uint8_t want, constexpr *c
         type = 0x7C;
         break;
     }
+    case 0xFD: { /* v128.const */
+        uint32_t sub;
+        const uint8_t *b;
+        TRY(rd_u32(r, &sub));
+        if (sub != 0x0C) return fail(r, "constant expression required");
+        TRY(rd_bytes(r, 16, &b));
+        memcpy(&ce->val, b, 8);
+        memcpy(&ce->hi, b + 8, 8);
+        type = 0x7B;
+        break;
+    }
     case 0xD0:
         TRY(rd_reftype(r, &type));
         ce->val = type;
@@ -220,6 +232,30 @@ static int rd_constexpr(cx_wasm_module *m, reader *r, uint8_t want, constexpr *c
     return 0;
 }
 
+static uint32_t expand(uint8_t *out, const uint8_t *types, uint32_t n) {
+    uint32_t k = 0;
+    for (uint32_t i = 0; i < n; i++) {
+        if (out) out[k] = types[i];
+        k++;
+        if (types[i] == CX_WASM_V128) {
+            if (out) out[k] = V128_HI;
+            k++;
+        }
+    }
+    return k;
+}
+
+int cx_wasm_functype_set(functype *ft, const uint8_t *params, uint32_t np, const uint8_t *results,
+                         uint32_t nr) {
+    uint32_t sp = expand(NULL, params, np), sr = expand(NULL, results, nr);
+    uint8_t *t = malloc((size_t)sp + sr + 1);
+    if (!t) return CX_ENOMEM;
+    expand(t, params, np);
+    expand(t + sp, results, nr);
+    *ft = (functype){.nparams = sp, .nresults = sr, .vparams = np, .vresults = nr, .types = t};
+    return 0;
+}
+
 static int sec_type(cx_wasm_module *m, reader *r) {
     uint32_t n;
     TRY(rd_u32(r, &n));
@@ -244,13 +280,12 @@ static int sec_type(cx_wasm_module *m, reader *r) {
         TRY(rd_u32(r, &nr));
         if (nr > m->lim.max_params) return limit(r, "results");
         if ((size_t)(r->end - r->p) < nr) return fail(r, "unexpected end");
-        uint8_t *t = malloc((size_t)np + nr + 1);
-        if (!t) return CX_ENOMEM;
-        m->types[i].types = t;
-        memcpy(t, pt, np);
-        for (uint32_t k = 0; k < nr; k++) TRY(rd_valtype(r, &t[np + k]));
-        m->types[i].nparams = np;
-        m->types[i].nresults = nr;
+        const uint8_t *rt = r->p;
+        for (uint32_t k = 0; k < nr; k++) {
+            uint8_t t;
+            TRY(rd_valtype(r, &t));
+        }
+        TRY(cx_wasm_functype_set(&m->types[i], pt, np, rt, nr));
     }
     return 0;
 }
@@ -451,7 +486,7 @@ static int sec_elem(cx_wasm_module *m, reader *r) {
                 TRY(rd_u32(r, &f));
                 if (f >= m->nfuncs) return fail(r, "unknown function");
                 m->declared_funcs[f / 8] |= (uint8_t)(1u << (f % 8));
-                e->items[k] = (constexpr){0xD2, f};
+                e->items[k] = (constexpr){.op = 0xD2, .val = f};
             }
         }
         if (e->mode == 0 && m->table_type[e->table] != e->type) return fail(r, "type mismatch");
@@ -505,20 +540,22 @@ static int sec_code(cx_wasm_module *m, reader *r, bool emit) {
         const functype *ft = &m->types[m->func_type[m->nfunc_imports + i]];
         uint32_t ngroups;
         TRY(rd_u32(&b, &ngroups));
-        /* first pass: count */
+        /* first pass: count values and slots (a v128 takes two) */
         const uint8_t *save = b.p;
-        uint64_t total = ft->nparams;
+        uint64_t total = ft->vparams, slots = ft->nparams;
         for (uint32_t g = 0; g < ngroups; g++) {
             uint32_t cnt;
             uint8_t t;
             TRY(rd_u32(&b, &cnt));
             TRY(rd_valtype(&b, &t));
             total += cnt;
+            slots += t == CX_WASM_V128 ? 2 * (uint64_t)cnt : cnt;
             if (total > UINT32_MAX) return fail(r, "too many locals");
         }
-        if (total > m->lim.max_locals) return limit(r, "locals");
-        c->nlocals = (uint32_t)total;
-        c->local_types = malloc(total ? total : 1);
+        if (slots > m->lim.max_locals) return limit(r, "locals");
+        c->nvars = (uint32_t)total;
+        c->nlocals = (uint32_t)slots;
+        c->local_types = malloc(slots ? slots : 1);
         if (!c->local_types) return CX_ENOMEM;
         memcpy(c->local_types, ft->types, ft->nparams);
         b.p = save;
@@ -528,8 +565,20 @@ static int sec_code(cx_wasm_module *m, reader *r, bool emit) {
             uint8_t t;
             TRY(rd_u32(&b, &cnt));
             TRY(rd_valtype(&b, &t));
-            memset(c->local_types + k, t, cnt);
-            k += cnt;
+            if (t != CX_WASM_V128) {
+                memset(c->local_types + k, t, cnt);
+                k += cnt;
+            } else
+                for (uint32_t j = 0; j < cnt; j++, k += 2)
+                    c->local_types[k] = t, c->local_types[k + 1] = V128_HI;
+        }
+        if (slots != total) { /* some local is a v128: index -> slot */
+            c->var_slot = malloc(total * sizeof *c->var_slot);
+            if (!c->var_slot) return CX_ENOMEM;
+            for (uint32_t v = 0, sl = 0; v < total; v++) {
+                c->var_slot[v] = sl;
+                sl += c->local_types[sl] == CX_WASM_V128 ? 2 : 1;
+            }
         }
         c->body = b.p;
         c->body_len = (uint32_t)(b.end - b.p);
@@ -697,7 +746,7 @@ void cx_wasm_module_free(cx_wasm_module *m) {
     free(m->imports);
     if (m->codes)
         for (uint32_t i = 0; i < m->nfuncs - m->nfunc_imports; i++)
-            free(m->codes[i].local_types), free(m->codes[i].cells);
+            free(m->codes[i].local_types), free(m->codes[i].cells), free(m->codes[i].var_slot);
     free(m->codes);
     free(m->func_type);
     free(m->table_lim);

@@ -55,20 +55,32 @@ const char *cx_wasm_trap_message(cx_wasm_trap t) {
 
 /* ---- host objects ---- */
 
+static bool valtype_ok(const uint8_t *t, uint32_t n) {
+    for (uint32_t i = 0; i < n; i++) switch (t[i]) {
+        case CX_WASM_I32:
+        case CX_WASM_I64:
+        case CX_WASM_F32:
+        case CX_WASM_F64:
+        case CX_WASM_V128:
+        case CX_WASM_FUNCREF:
+        case CX_WASM_EXTERNREF:
+            break;
+        default:
+            return false;
+        }
+    return true;
+}
+
 cx_wasm_func *cx_wasm_func_new(const uint8_t *params, uint32_t nparams, const uint8_t *results,
                                uint32_t nresults, cx_wasm_host_fn fn, void *data) {
     if (!fn || (nparams && !params) || (nresults && !results)) return NULL;
+    if (!valtype_ok(params, nparams) || !valtype_ok(results, nresults)) return NULL;
     cx_wasm_func *f = calloc(1, sizeof *f);
     if (!f) return NULL;
-    f->own_type.types = malloc((size_t)nparams + nresults + 1);
-    if (!f->own_type.types) {
+    if (cx_wasm_functype_set(&f->own_type, params, nparams, results, nresults)) {
         free(f);
         return NULL;
     }
-    if (nparams) memcpy(f->own_type.types, params, nparams);
-    if (nresults) memcpy(f->own_type.types + nparams, results, nresults);
-    f->own_type.nparams = nparams;
-    f->own_type.nresults = nresults;
     f->type = &f->own_type;
     f->host = fn;
     f->host_data = data;
@@ -215,13 +227,14 @@ static uint64_t val_bits(cx_wasm_val v) {
     case CX_WASM_FUNCREF:
     case CX_WASM_EXTERNREF:
         return (uint64_t)(uintptr_t)v.of.ref;
-    default:
+    default: /* i64, f64; a v128's low half */
         return v.of.f64_bits;
     }
 }
 
 static cx_wasm_val bits_val(uint8_t type, uint64_t b) {
     cx_wasm_val v;
+    memset(&v, 0, sizeof v);
     v.type = type;
     if (type == CX_WASM_FUNCREF || type == CX_WASM_EXTERNREF)
         v.of.ref = (void *)(uintptr_t)b;
@@ -231,23 +244,41 @@ static cx_wasm_val bits_val(uint8_t type, uint64_t b) {
     return v;
 }
 
-cx_wasm_global *cx_wasm_global_new(cx_wasm_val v, bool mutable_) {
-    switch (v.type) {
-    case CX_WASM_I32:
-    case CX_WASM_I64:
-    case CX_WASM_F32:
-    case CX_WASM_F64:
-    case CX_WASM_FUNCREF:
-    case CX_WASM_EXTERNREF:
-        break;
-    default:
-        return NULL; /* not a value type (v128 globals are not supported) */
+void cx_wasm_slots_to_vals(const uint8_t *types, uint32_t nvals, const uint64_t *slots,
+                           cx_wasm_val *out) {
+    for (uint32_t i = 0, j = 0; i < nvals; i++, j++) {
+        out[i] = bits_val(types[j], slots[j]);
+        if (types[j] == CX_WASM_V128) memcpy(out[i].of.v128, &slots[j++], 16);
     }
+}
+
+void cx_wasm_vals_to_slots(const uint8_t *types, uint32_t nvals, const cx_wasm_val *v,
+                           uint64_t *slots) {
+    for (uint32_t i = 0, j = 0; i < nvals; i++, j++) {
+        cx_wasm_val x = v[i];
+        x.type = types[j]; /* the declared type decides, not what a host left there */
+        if (types[j] == CX_WASM_V128)
+            memcpy(&slots[j++], x.of.v128, 16);
+        else
+            slots[j] = val_bits(x);
+    }
+}
+
+static void store_global(cx_wasm_global *g, cx_wasm_val v) {
+    if (g->type == CX_WASM_V128) {
+        memcpy(&g->val, v.of.v128, 8);
+        memcpy(&g->hi, v.of.v128 + 8, 8);
+    } else
+        g->val = val_bits(v);
+}
+
+cx_wasm_global *cx_wasm_global_new(cx_wasm_val v, bool mutable_) {
+    if (!valtype_ok(&v.type, 1)) return NULL;
     cx_wasm_global *g = calloc(1, sizeof *g);
     if (!g) return NULL;
     g->type = v.type;
     g->mut = mutable_;
-    g->val = val_bits(v);
+    store_global(g, v);
     return g;
 }
 
@@ -256,14 +287,19 @@ void cx_wasm_global_free(cx_wasm_global *g) {
 }
 
 cx_wasm_val cx_wasm_global_get(const cx_wasm_global *g) {
-    return bits_val(g->type, g->val);
+    cx_wasm_val v = bits_val(g->type, g->val);
+    if (g->type == CX_WASM_V128) {
+        memcpy(v.of.v128, &g->val, 8);
+        memcpy(v.of.v128 + 8, &g->hi, 8);
+    }
+    return v;
 }
 
 int cx_wasm_global_set(cx_wasm_global *g, cx_wasm_val v) {
     if (!g) return CX_EINVAL;
     if (!g->mut) return CX_ESTATE;
     if (v.type != g->type) return CX_EINVAL;
-    g->val = val_bits(v);
+    store_global(g, v);
     return 0;
 }
 
@@ -650,6 +686,10 @@ int cx_wasm_instance_new(const cx_wasm_module *m, const cx_wasm_imports *im,
         g->type = d->type;
         g->mut = d->mut;
         g->val = eval_const(I, &d->init);
+        if (d->init.op == 0x23)
+            g->hi = I->globals[d->init.val]->hi;
+        else if (d->init.op == 0xFD)
+            g->hi = d->init.hi;
         I->globals[m->nglobal_imports + i] = g;
     }
     for (uint32_t i = 0; i < ntown; i++) {
@@ -733,23 +773,24 @@ int cx_wasm_call(cx_wasm_instance *inst, cx_wasm_func *f, const cx_wasm_val *arg
     if (trap) *trap = CX_WASM_TRAP_NONE;
     if (!inst || !f) return CX_EINVAL;
     const functype *ft = f->type;
-    if (nargs != ft->nparams || nresults < ft->nresults || (nargs && !args) ||
-        (ft->nresults && !results))
+    if (nargs != ft->vparams || nresults < ft->vresults || (nargs && !args) ||
+        (ft->vresults && !results))
         return CX_EINVAL;
-    for (uint32_t i = 0; i < nargs; i++)
-        if (args[i].type != ft->types[i]) return CX_EINVAL;
+    for (uint32_t i = 0, j = 0; i < nargs; i++, j++) {
+        if (args[i].type != ft->types[j]) return CX_EINVAL;
+        j += ft->types[j] == CX_WASM_V128;
+    }
     int rc = ensure_stack(inst);
     if (rc) return rc;
     uint32_t n = ft->nparams > ft->nresults ? ft->nparams : ft->nresults;
     uint64_t buf[16];
     uint64_t *io = n <= 16 ? buf : malloc(n * sizeof *io);
     if (!io) return CX_ENOMEM;
-    for (uint32_t i = 0; i < nargs; i++) io[i] = val_bits(args[i]);
+    cx_wasm_vals_to_slots(ft->types, nargs, args, io);
     cx_wasm_trap k;
     cx_wasm_exec(inst, f, io, &k);
     if (k == CX_WASM_TRAP_NONE)
-        for (uint32_t i = 0; i < ft->nresults; i++)
-            results[i] = bits_val(ft->types[ft->nparams + i], io[i]);
+        cx_wasm_slots_to_vals(ft->types + ft->nparams, ft->vresults, io, results);
     if (io != buf) free(io);
     if (trap) *trap = k;
     if (k == CX_WASM_TRAP_NONE) return 0;
@@ -809,16 +850,22 @@ cx_wasm_memory *cx_wasm_instance_default_memory(cx_wasm_instance *I) {
 }
 
 uint32_t cx_wasm_func_param_count(const cx_wasm_func *f) {
-    return f->type->nparams;
+    return f->type->vparams;
 }
 uint32_t cx_wasm_func_result_count(const cx_wasm_func *f) {
-    return f->type->nresults;
+    return f->type->vresults;
+}
+/* The type of value i among n values stored in slots (a v128 takes two). */
+static uint8_t nth_type(const uint8_t *types, uint32_t n, uint32_t i) {
+    if (i >= n) return 0;
+    for (uint32_t k = 0; k < i; k++) types += *types == CX_WASM_V128 ? 2 : 1;
+    return *types;
 }
 uint8_t cx_wasm_func_param_type(const cx_wasm_func *f, uint32_t i) {
-    return i < f->type->nparams ? f->type->types[i] : 0;
+    return nth_type(f->type->types, f->type->vparams, i);
 }
 uint8_t cx_wasm_func_result_type(const cx_wasm_func *f, uint32_t i) {
-    return i < f->type->nresults ? f->type->types[f->type->nparams + i] : 0;
+    return nth_type(f->type->types + f->type->nparams, f->type->vresults, i);
 }
 
 size_t cx_wasm_memory_size(const cx_wasm_memory *m) {

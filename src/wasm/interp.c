@@ -14,7 +14,9 @@
 #include <math.h>
 #include <stdlib.h>
 #include <time.h>
+#include "fminmax.h"
 #include "ops.h"
+#include "simd.h"
 #include "wasm_int.h"
 
 #define BUDGET_CHUNK 4096
@@ -45,27 +47,6 @@ static inline bool qnan32(float x) {
     return x != x;
 }
 
-static float min32(float a, float b) {
-    if (a != a || b != b) return a + b;
-    if (a == 0 && b == 0) return signbit(a) ? a : b;
-    return a < b ? a : b;
-}
-static float max32(float a, float b) {
-    if (a != a || b != b) return a + b;
-    if (a == 0 && b == 0) return signbit(a) ? b : a;
-    return a > b ? a : b;
-}
-static double min64(double a, double b) {
-    if (a != a || b != b) return a + b;
-    if (a == 0 && b == 0) return signbit(a) ? a : b;
-    return a < b ? a : b;
-}
-static double max64(double a, double b) {
-    if (a != a || b != b) return a + b;
-    if (a == 0 && b == 0) return signbit(a) ? b : a;
-    return a > b ? a : b;
-}
-
 uint64_t cx_wasm_now_ns(void) {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -94,28 +75,21 @@ static uint64_t eval_ref(cx_wasm_instance *I, const constexpr *ce) {
 
 /* Call a host function with args at sp[1-np..0]; results replace them. */
 static int call_host(cx_wasm_instance *I, cx_wasm_func *f, uint64_t *args) {
-    uint32_t np = f->type->nparams, nr = f->type->nresults;
+    const functype *ft = f->type;
+    uint32_t np = ft->vparams, nr = ft->vresults;
     cx_wasm_val abuf[16], rbuf[16];
     cx_wasm_val *a = np <= 16 ? abuf : malloc(np * sizeof *a);
     cx_wasm_val *r = nr <= 16 ? rbuf : malloc(nr * sizeof *r);
     int rc = CX_ENOMEM;
     if (a && r) {
-        for (uint32_t i = 0; i < np; i++) {
-            a[i].type = f->type->types[i];
-            a[i].of.f64_bits = args[i];
-        }
-        for (uint32_t i = 0; i < nr; i++) {
-            r[i].type = f->type->types[np + i];
-            r[i].of.f64_bits = 0;
+        cx_wasm_slots_to_vals(ft->types, np, args, a);
+        for (uint32_t i = 0, j = ft->nparams; i < nr; i++, j++) {
+            memset(&r[i], 0, sizeof r[i]);
+            r[i].type = ft->types[j];
+            j += ft->types[j] == CX_WASM_V128;
         }
         rc = f->host(I, f->host_data, a, r);
-        if (rc == 0)
-            for (uint32_t i = 0; i < nr; i++) {
-                uint8_t t = r[i].type;
-                args[i] = (t == CX_WASM_I32 || t == CX_WASM_F32) ? (uint64_t)r[i].of.f32_bits
-                          : (t == 0x70 || t == 0x6F)             ? (uint64_t)(uintptr_t)r[i].of.ref
-                                                                 : r[i].of.f64_bits;
-            }
+        if (rc == 0) cx_wasm_vals_to_slots(ft->types + ft->nparams, nr, r, args);
     }
     if (a != abuf) free(a);
     if (r != rbuf) free(r);
@@ -498,6 +472,37 @@ L_ELEM_DROP:
     I->elem_dropped[pc[0].u] = 1;
     pc++;
     NEXT();
+    /* fixed-width SIMD: one call per operation (see simd.h) */
+L_SIMD : {
+    int k = 0;
+    uint64_t *nsp = cx_wasm_simd_exec(pc, sp, mbase, msize, &k);
+    if (!nsp) TRAP(k);
+    sp = nsp;
+    pc += (uint32_t)pc[0].u >> 16;
+    NEXT();
+}
+L_SELECT_V128 : {
+    uint32_t c = (uint32_t)sp[0];
+    sp -= 3; /* the first operand's upper half */
+    if (!c) sp[-1] = sp[1], sp[0] = sp[2];
+    NEXT();
+}
+L_GLOBAL_GET_V128 : {
+    const cx_wasm_global *gl = I->globals[pc[0].u];
+    sp[1] = gl->val;
+    sp[2] = gl->hi;
+    sp += 2;
+    pc++;
+    NEXT();
+}
+L_GLOBAL_SET_V128 : {
+    cx_wasm_global *gl = I->globals[pc[0].u];
+    gl->val = sp[-1];
+    gl->hi = sp[0];
+    sp -= 2;
+    pc++;
+    NEXT();
+}
 
 #define LOAD(name, T, conv)                                                                        \
     L_##name : {                                                                                   \

@@ -37,6 +37,10 @@
     X(TABLE_COPY)                                                                                  \
     X(TABLE_INIT)                                                                                  \
     X(ELEM_DROP)                                                                                   \
+    X(SIMD)                                                                                        \
+    X(SELECT_V128)                                                                                 \
+    X(GLOBAL_GET_V128)                                                                             \
+    X(GLOBAL_SET_V128)                                                                             \
     X(I32_LOAD)                                                                                    \
     X(I64_LOAD)                                                                                    \
     X(F32_LOAD)                                                                                    \

@@ -18,8 +18,11 @@ typedef union cell {
     int64_t i;
 } cell;
 
+/* A function type in slots: a v128 takes two, its type then V128_HI (see
+ * simd.h), so nparams/nresults count slots; vparams/vresults count values. */
 typedef struct functype {
     uint32_t nparams, nresults;
+    uint32_t vparams, vresults;
     uint8_t *types; /* params then results */
 } functype;
 
@@ -29,8 +32,10 @@ typedef struct limits {
 } limits;
 
 typedef struct code {
-    uint32_t nlocals; /* params + declared locals */
-    uint32_t nparams; /* of the function's type (copied here for the call path) */
+    uint32_t nlocals;   /* slots of params + declared locals (a v128 takes two) */
+    uint32_t nvars;     /* params + declared locals, as the code indexes them */
+    uint32_t *var_slot; /* slot of each local when one is a v128, else NULL */
+    uint32_t nparams;   /* of the function's type (copied here for the call path) */
     uint32_t nresults;
     uint32_t max_height; /* operand stack slots needed above the locals */
     /* the call path's arithmetic, precomputed from the above */
@@ -59,6 +64,7 @@ typedef struct constexpr {
     uint8_t op;   /* 0x41 i32, 0x42 i64, 0x43 f32, 0x44 f64, 0xD0 ref.null, 0xD2 ref.func, 0x23
                      global.get */
     uint64_t val; /* value or index */
+    uint64_t hi;  /* v128.const: bytes 8..15 */
 }
 constexpr;
 
@@ -148,6 +154,7 @@ struct cx_wasm_table {
 
 struct cx_wasm_global {
     uint64_t val;
+    uint64_t hi; /* v128: bytes 8..15 */
     uint8_t type;
     bool mut;
 };
@@ -189,6 +196,15 @@ static inline bool functype_eq(const functype *a, const functype *b) {
     return a == b || (a->nparams == b->nparams && a->nresults == b->nresults &&
                       memcmp(a->types, b->types, a->nparams + a->nresults) == 0);
 }
+
+/* decode.c: set ft from value types, expanding each v128 to two slots. */
+int cx_wasm_functype_set(functype *ft, const uint8_t *params, uint32_t np, const uint8_t *results,
+                         uint32_t nr);
+/* instance.c: values <-> value-stack slots, by the declared slot types */
+void cx_wasm_slots_to_vals(const uint8_t *types, uint32_t nvals, const uint64_t *slots,
+                           cx_wasm_val *out);
+void cx_wasm_vals_to_slots(const uint8_t *types, uint32_t nvals, const cx_wasm_val *v,
+                           uint64_t *slots);
 
 /* compile.c: validate (and if emit, compile) function body i (defined index). */
 int cx_wasm_compile_body(cx_wasm_module *m, uint32_t def_index, bool emit, char *err);
