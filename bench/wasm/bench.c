@@ -2,8 +2,10 @@
  * interpreter (same source, compiled to wasm32 by cmake/modules/wasm.cmake),
  * plus instantiation time and memory of a small plugin.
  *   bench_wasm [WASM_DIR]     (default: the build's wasm/ folder)
- *   bench_wasm WASM_DIR KERNEL native|interp|switch [ARG]
- *                             (one call of one kernel, for callgrind)
+ *   bench_wasm WASM_DIR KERNEL native|interp|switch|simd [ARG]
+ *                             (one call of one kernel, for callgrind; simd:
+ *                             the interpreter on kernels_simd.wasm, the same
+ *                             C built with -msimd128)
  * Prints one line per kernel: native ms, interpreter ms, ratio, checksum. */
 #include <cortex/wasm.h>
 #include <stdio.h>
@@ -113,10 +115,47 @@ static int run_one(const uint8_t *bin, size_t len, const char *k, const char *mo
     return 0;
 }
 
+typedef struct kernel_arg {
+    const char *name;
+    int32_t arg;
+} kernel_arg;
+
+/* The same kernels built with -msimd128 (clang vectorises some loops): the
+ * interpreter on both builds, to show what its SIMD path costs or saves. */
+static void simd_section(const char *dir, cx_wasm_instance *scalar, const kernel_arg *ks,
+                         size_t n) {
+    char path[4096], err[CX_WASM_ERROR_MAX];
+    size_t len;
+    snprintf(path, sizeof path, "%s/kernels_simd.wasm", dir);
+    uint8_t *bin = slurp(path, &len);
+    cx_wasm_module *m = NULL;
+    cx_wasm_instance *inst = NULL;
+    if (!bin || cx_wasm_module_new(bin, len, NULL, &m, err) ||
+        cx_wasm_instance_new(m, NULL, NULL, &inst, NULL, err)) {
+        printf("kernels_simd.wasm: %s\n", bin ? err : "not built");
+        free(bin);
+        cx_wasm_module_free(m);
+        return;
+    }
+    free(bin);
+    printf("%-10s %10s %10s %8s  %s\n", "kernel", "scalar ms", "simd ms", "ratio", "checksums");
+    for (size_t i = 0; i < n; i++) {
+        double s1 = 0, s2 = 0;
+        double t1 = wasm_run(scalar, ks[i].name, ks[i].arg, &s1);
+        double t2 = wasm_run(inst, ks[i].name, ks[i].arg, &s2);
+        printf("%-10s %10.2f %10.2f %7.2fx  %s\n", ks[i].name, t1, t2, t2 / t1,
+               s1 == s2 ? "match" : "MISMATCH");
+    }
+    cx_wasm_instance_free(inst);
+    cx_wasm_module_free(m);
+}
+
 int main(int argc, char **argv) {
     const char *dir = argc > 1 ? argv[1] : CX_WASM_OUT;
     char path[4096];
-    snprintf(path, sizeof path, "%s/kernels.wasm", dir);
+    /* one call in mode "simd" runs the interpreter on kernels_simd.wasm */
+    bool simd = argc > 3 && !strcmp(argv[3], "simd");
+    snprintf(path, sizeof path, "%s/%s", dir, simd ? "kernels_simd.wasm" : "kernels.wasm");
     size_t len;
     uint8_t *bin = slurp(path, &len);
     if (!bin) {
@@ -143,10 +182,8 @@ int main(int argc, char **argv) {
         fprintf(stderr, "bench_wasm: instantiate: %s\n", err);
         return 1;
     }
-    static const struct {
-        const char *name;
-        int32_t arg;
-    } ks[] = {{"fib", 30}, {"matmul", 100}, {"sha256", 1000}, {"sort", 100000}, {"coremark", 2000}};
+    static const kernel_arg ks[] = {
+        {"fib", 30}, {"matmul", 100}, {"sha256", 1000}, {"sort", 100000}, {"coremark", 2000}};
     printf("%-10s %10s %10s %8s  %s\n", "kernel", "native ms", "interp ms", "ratio", "checksums");
     for (size_t i = 0; i < sizeof ks / sizeof ks[0]; i++) {
         double sn = 0, sw = 0;
@@ -155,6 +192,7 @@ int main(int argc, char **argv) {
         printf("%-10s %10.2f %10.2f %7.1fx  %s\n", ks[i].name, tn, tw, tw / tn,
                sn == sw ? "match" : "MISMATCH");
     }
+    simd_section(dir, inst, ks, sizeof ks / sizeof ks[0]);
     /* the raw-bytecode switch baseline (switch_baseline.c) on every kernel */
     {
         static sb_module sb;

@@ -16,6 +16,8 @@ if(CX_WASM_CLANG AND EXISTS "${CX_WASI_SYSROOT}/include/wasm32-wasi/stdio.h")
     set(CX_WASM_GUESTS ${CX_WASM_GUESTS} ${CX_WASM_OUT}/${out} PARENT_SCOPE)
   endfunction()
   cx_wasm_guest(kernels.wasm ${PROJECT_SOURCE_DIR}/bench/wasm/kernels.c -mexec-model=reactor)
+  cx_wasm_guest(kernels_simd.wasm ${PROJECT_SOURCE_DIR}/bench/wasm/kernels.c -mexec-model=reactor
+                -msimd128)
   cx_wasm_guest(hello.wasm ${PROJECT_SOURCE_DIR}/examples/wasm_hello/hello.c)
   cx_wasm_guest(plugin.wasm ${PROJECT_SOURCE_DIR}/examples/wasm_plugin/plugin.c
                 -mexec-model=reactor)

@@ -638,6 +638,13 @@ static int simd_sig(cg *g, const char *s) {
     return 0;
 }
 
+/* The operations the interpreter runs inline, by sub-opcode (0: none). */
+static const int16_t simd_inline[256] = {
+#define SI_ROW_(n, sub) [sub] = OP_##n,
+    CX_WASM_SIMD_INLINE(SI_ROW_)
+#undef SI_ROW_
+};
+
 /* One 0xFD operation (see simd.h for the cells it compiles to). */
 static int simd(cg *g) {
     uint32_t sub, align = 0, offset = 0;
@@ -673,7 +680,7 @@ static int simd(cg *g) {
     }
     uint32_t nimm =
         1 + (si->imm == SIMD_MEM || si->imm == SIMD_MEMLANE) + 2 * (si->imm == SIMD_SHUFFLE);
-    emit_op(g, OP_SIMD);
+    emit_op(g, simd_inline[sub] ? simd_inline[sub] : OP_SIMD);
     emit_u(g, sub | (uint32_t)lane << 8 | nimm << 16);
     if (si->imm == SIMD_MEM || si->imm == SIMD_MEMLANE) emit_u(g, offset);
     if (si->imm == SIMD_SHUFFLE) {

@@ -53,18 +53,23 @@ uint64_t cx_wasm_now_ns(void) {
     return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
-/* Slow path of the budget: refill from the fuel reserve, check the clock. */
-static int refill(cx_wasm_instance *E, int64_t *budget) {
-    if (E->deadline && cx_wasm_now_ns() > E->deadline) return CX_WASM_TRAP_DEADLINE;
-    if (E->fuel_on) {
-        if (E->fuel == 0) return CX_WASM_TRAP_FUEL;
-        uint64_t chunk = E->fuel < BUDGET_CHUNK ? E->fuel : BUDGET_CHUNK;
-        E->fuel -= chunk;
-        *budget = (int64_t)chunk;
-    } else {
-        *budget = BUDGET_CHUNK;
+/* Slow path of the budget: the new budget from the fuel reserve, after a
+ * look at the clock; 0 with *trap set when either is exhausted. (The budget
+ * is returned rather than written through a pointer so that it can live in
+ * a register in run().) */
+static int64_t refill(cx_wasm_instance *E, int *trap) {
+    if (E->deadline && cx_wasm_now_ns() > E->deadline) {
+        *trap = CX_WASM_TRAP_DEADLINE;
+        return 0;
     }
-    return 0;
+    if (!E->fuel_on) return BUDGET_CHUNK;
+    if (E->fuel == 0) {
+        *trap = CX_WASM_TRAP_FUEL;
+        return 0;
+    }
+    uint64_t chunk = E->fuel < BUDGET_CHUNK ? E->fuel : BUDGET_CHUNK;
+    E->fuel -= chunk;
+    return (int64_t)chunk;
 }
 
 static uint64_t eval_ref(cx_wasm_instance *I, const constexpr *ce) {
@@ -127,12 +132,15 @@ ONE_COPY static int run(cx_wasm_instance *E, cx_wasm_func *entry, uint64_t *io,
     &&L_##n1##__##n2, &&L_##n1##__##n2##_LC, &&L_##n1##__##n2##_LL, &&L_##n1##__##n2##_LT,
 #define LOADDR_(ln, T, n, e) &&L_##ln##__##n##_L, &&L_##ln##__##n##_ALL, &&L_##ln##__##n##_ALC,
 #define BAADDR_(n, e)        &&L_BRA_##n##_LL, &&L_BRA_##n##_LC, &&L_BRAL_##n##_LL, &&L_BRAL_##n##_LC,
+#define SIADDR_(n, sub)      &&L_##n,
     static const void *const labels[] = {
         CX_WASM_OPS(ADDR_) CX_WASM_FUSE32(FADDR_) CX_WASM_FUSE64(FADDR_) CX_WASM_CMP32(BADDR_)
             CX_WASM_CMP32(BLADDR_) CX_WASM_LOADS(LTADDR_) CX_WASM_LOADS(LLTADDR_)
                 CX_WASM_LOADS(LACADDR_) CX_WASM_LOADS(LALCADDR_) CX_WASM_LOADS(LSACADDR_)
                     CX_WASM_LOADS(LALLADDR_) CX_WASM_STORES(SLADDR_) CX_WASM_STORES(SLLADDR_)
-                        CX_WASM_COMBOS(CADDR_) CX_WASM_LOADOPS(LOADDR_) CX_WASM_CMP32(BAADDR_)};
+                        CX_WASM_COMBOS(CADDR_) CX_WASM_LOADOPS(LOADDR_) CX_WASM_CMP32(BAADDR_)
+                            CX_WASM_SIMD_INLINE(SIADDR_)};
+#undef SIADDR_
 #undef BAADDR_
 #undef CADDR_
 #undef LOADDR_
@@ -206,7 +214,8 @@ ONE_COPY static int run(cx_wasm_instance *E, cx_wasm_func *entry, uint64_t *io,
 #define FUEL()                                                                                     \
     do {                                                                                           \
         if (--budget <= 0) {                                                                       \
-            int k_ = refill(E, &budget);                                                           \
+            int k_ = 0;                                                                            \
+            budget = refill(E, &k_);                                                               \
             if (k_) TRAP(k_);                                                                      \
         }                                                                                          \
     } while (0)
@@ -243,7 +252,8 @@ do_call:
         inst_switch;                                                                               \
         pc = (c)->cells;                                                                           \
         if (--budget <= 0) {                                                                       \
-            int k = refill(E, &budget);                                                            \
+            int k = 0;                                                                             \
+            budget = refill(E, &k);                                                                \
             if (k) TRAP(k);                                                                        \
         }                                                                                          \
         NEXT();                                                                                    \
@@ -368,7 +378,8 @@ L_CALL_INDIRECT : {
 }
 L_LOOP_FUEL:
     if (--budget <= 0) {
-        int k = refill(E, &budget);
+        int k = 0;
+        budget = refill(E, &k);
         if (k) TRAP(k);
     }
     NEXT();
@@ -481,6 +492,149 @@ L_SIMD : {
     pc += (uint32_t)pc[0].u >> 16;
     NEXT();
 }
+/* The SIMD operations run inline (ops.h): operands are copied between
+ * the slots and vector variables with memcpy, lanes little-endian; the
+ * cells are OP_SIMD's (pc[0]: sub-opcode, lane << 8, cells << 16; pc[1]:
+ * a memory offset or shuffle indexes). */
+#define V_LANE()   ((uint32_t)(pc[0].u >> 8) & 0xFF)
+#define V_BYTES(p) ((uint8_t *)(p))
+#define V_ADDR(a, n)                                                                               \
+    ({                                                                                             \
+        uint64_t ea_ = (uint64_t)(uint32_t)(a) + pc[1].u;                                          \
+        if (ea_ + (n) > msize) TRAP(CX_WASM_TRAP_MEMORY_OOB);                                      \
+        mbase + ea_;                                                                               \
+    })
+L_V128_LOAD:
+    memcpy(sp, V_ADDR(sp[0], 16), 16);
+    sp++;
+    pc += 2;
+    NEXT();
+L_V128_STORE:
+    memcpy(V_ADDR(sp[-2], 16), sp - 1, 16);
+    sp -= 3;
+    pc += 2;
+    NEXT();
+L_I8X16_SHUFFLE : {
+    uint8_t a[32], r[16];
+    memcpy(a, sp - 3, 32);
+    for (int k = 0; k < 16; k++) r[k] = a[V_BYTES(&pc[1])[k] & 31];
+    sp -= 2;
+    memcpy(sp - 1, r, 16);
+    pc += 3;
+    NEXT();
+}
+#define V_SPLAT(name, T)                                                                           \
+    L_##name : {                                                                                   \
+        T x_ = (T)sp[0], r_[16 / sizeof(T)];                                                       \
+        for (size_t k = 0; k < 16 / sizeof(T); k++) r_[k] = x_;                                    \
+        memcpy(sp, r_, 16);                                                                        \
+        sp++;                                                                                      \
+        pc++;                                                                                      \
+        NEXT();                                                                                    \
+    }
+    V_SPLAT(I8X16_SPLAT, uint8_t)
+    V_SPLAT(I16X8_SPLAT, uint16_t)
+    V_SPLAT(I32X4_SPLAT, uint32_t)
+    V_SPLAT(I64X2_SPLAT, uint64_t)
+    V_SPLAT(F32X4_SPLAT, uint32_t)
+    V_SPLAT(F64X2_SPLAT, uint64_t)
+    /* lane access: the lane immediate was validated; R converts the lane */
+#define V_EXTRACT(name, T, R)                                                                      \
+    L_##name : {                                                                                   \
+        T x_;                                                                                      \
+        memcpy(&x_, V_BYTES(sp - 1) + V_LANE() * sizeof(T), sizeof(T));                            \
+        sp--;                                                                                      \
+        sp[0] = (R)x_;                                                                             \
+        pc++;                                                                                      \
+        NEXT();                                                                                    \
+    }
+#define V_REPLACE(name, T)                                                                         \
+    L_##name : {                                                                                   \
+        T x_ = (T)sp[0];                                                                           \
+        sp--;                                                                                      \
+        memcpy(V_BYTES(sp - 1) + V_LANE() * sizeof(T), &x_, sizeof(T));                            \
+        pc++;                                                                                      \
+        NEXT();                                                                                    \
+    }
+    V_EXTRACT(I8X16_EXTRACT_LANE_S, int8_t, uint32_t)
+    V_EXTRACT(I8X16_EXTRACT_LANE_U, uint8_t, uint32_t)
+    V_EXTRACT(I16X8_EXTRACT_LANE_S, int16_t, uint32_t)
+    V_EXTRACT(I16X8_EXTRACT_LANE_U, uint16_t, uint32_t)
+    V_EXTRACT(I32X4_EXTRACT_LANE, uint32_t, uint32_t)
+    V_EXTRACT(I64X2_EXTRACT_LANE, uint64_t, uint64_t)
+    V_EXTRACT(F32X4_EXTRACT_LANE, uint32_t, uint32_t)
+    V_EXTRACT(F64X2_EXTRACT_LANE, uint64_t, uint64_t)
+    V_REPLACE(I8X16_REPLACE_LANE, uint8_t)
+    V_REPLACE(I16X8_REPLACE_LANE, uint16_t)
+    V_REPLACE(I32X4_REPLACE_LANE, uint32_t)
+    V_REPLACE(I64X2_REPLACE_LANE, uint64_t)
+    V_REPLACE(F32X4_REPLACE_LANE, uint32_t)
+    V_REPLACE(F64X2_REPLACE_LANE, uint64_t)
+    /* v128.loadN_lane: i v -> v; v128.storeN_lane: i v -> */
+#define V_LOAD_LANE(name, n)                                                                       \
+    L_##name : {                                                                                   \
+        const uint8_t *p_ = V_ADDR(sp[-2], n);                                                     \
+        sp[-2] = sp[-1];                                                                           \
+        sp[-1] = sp[0];                                                                            \
+        sp--;                                                                                      \
+        memcpy(V_BYTES(sp - 1) + V_LANE() * (n), p_, n);                                           \
+        pc += 2;                                                                                   \
+        NEXT();                                                                                    \
+    }
+#define V_STORE_LANE(name, n)                                                                      \
+    L_##name : memcpy(V_ADDR(sp[-2], n), V_BYTES(sp - 1) + V_LANE() * (n), n);                     \
+    sp -= 3;                                                                                       \
+    pc += 2;                                                                                       \
+    NEXT();
+    V_LOAD_LANE(V128_LOAD8_LANE, 1)
+    V_LOAD_LANE(V128_LOAD16_LANE, 2)
+    V_LOAD_LANE(V128_LOAD32_LANE, 4)
+    V_LOAD_LANE(V128_LOAD64_LANE, 8)
+    V_STORE_LANE(V128_STORE8_LANE, 1)
+    V_STORE_LANE(V128_STORE16_LANE, 2)
+    V_STORE_LANE(V128_STORE32_LANE, 4)
+    V_STORE_LANE(V128_STORE64_LANE, 8)
+L_V128_NOT:
+    sp[-1] = ~sp[-1];
+    sp[0] = ~sp[0];
+    pc++;
+    NEXT();
+    /* two-operand lane arithmetic on GNU C vectors (unsigned: wrapping) */
+#define V_BIN(name, T, expr)                                                                       \
+    L_##name : {                                                                                   \
+        typedef T vec_ __attribute__((vector_size(16)));                                           \
+        vec_ a, b;                                                                                 \
+        memcpy(&a, sp - 3, 16);                                                                    \
+        memcpy(&b, sp - 1, 16);                                                                    \
+        a = (expr);                                                                                \
+        memcpy(sp - 3, &a, 16);                                                                    \
+        sp -= 2;                                                                                   \
+        pc++;                                                                                      \
+        NEXT();                                                                                    \
+    }
+    V_BIN(V128_AND, uint64_t, a & b)
+    V_BIN(V128_ANDNOT, uint64_t, a & ~b)
+    V_BIN(V128_OR, uint64_t, a | b)
+    V_BIN(V128_XOR, uint64_t, a ^ b)
+    V_BIN(I8X16_ADD, uint8_t, a + b)
+    V_BIN(I8X16_SUB, uint8_t, a - b)
+    V_BIN(I16X8_ADD, uint16_t, a + b)
+    V_BIN(I16X8_SUB, uint16_t, a - b)
+    V_BIN(I16X8_MUL, uint16_t, a * b)
+    V_BIN(I32X4_ADD, uint32_t, a + b)
+    V_BIN(I32X4_SUB, uint32_t, a - b)
+    V_BIN(I32X4_MUL, uint32_t, a * b)
+    V_BIN(I64X2_ADD, uint64_t, a + b)
+    V_BIN(I64X2_SUB, uint64_t, a - b)
+    V_BIN(I64X2_MUL, uint64_t, a * b)
+    V_BIN(F32X4_ADD, float, a + b)
+    V_BIN(F32X4_SUB, float, a - b)
+    V_BIN(F32X4_MUL, float, a *b)
+    V_BIN(F32X4_DIV, float, a / b)
+    V_BIN(F64X2_ADD, double, a + b)
+    V_BIN(F64X2_SUB, double, a - b)
+    V_BIN(F64X2_MUL, double, a *b)
+    V_BIN(F64X2_DIV, double, a / b)
 L_SELECT_V128 : {
     uint32_t c = (uint32_t)sp[0];
     sp -= 3; /* the first operand's upper half */

@@ -351,6 +351,67 @@
     X(I32_LOAD, uint32_t, I32_MUL, a *b)                                                           \
     X(I32_LOAD, uint32_t, I32_ADD, a + b)
 
+/* SIMD operations the interpreter runs inline, without the executor call of
+ * OP_SIMD (see simd.h): memory access, lane access, splats, bitwise logic and
+ * the plain lane arithmetic, which is what vectorised loops are made of.
+ * X(name, sub-opcode); their cells are those of OP_SIMD. */
+#define CX_WASM_SIMD_INLINE(X)                                                                     \
+    X(V128_LOAD, 0x00)                                                                             \
+    X(V128_STORE, 0x0b)                                                                            \
+    X(I8X16_SHUFFLE, 0x0d)                                                                         \
+    X(I8X16_SPLAT, 0x0f)                                                                           \
+    X(I16X8_SPLAT, 0x10)                                                                           \
+    X(I32X4_SPLAT, 0x11)                                                                           \
+    X(I64X2_SPLAT, 0x12)                                                                           \
+    X(F32X4_SPLAT, 0x13)                                                                           \
+    X(F64X2_SPLAT, 0x14)                                                                           \
+    X(I8X16_EXTRACT_LANE_S, 0x15)                                                                  \
+    X(I8X16_EXTRACT_LANE_U, 0x16)                                                                  \
+    X(I8X16_REPLACE_LANE, 0x17)                                                                    \
+    X(I16X8_EXTRACT_LANE_S, 0x18)                                                                  \
+    X(I16X8_EXTRACT_LANE_U, 0x19)                                                                  \
+    X(I16X8_REPLACE_LANE, 0x1a)                                                                    \
+    X(I32X4_EXTRACT_LANE, 0x1b)                                                                    \
+    X(I32X4_REPLACE_LANE, 0x1c)                                                                    \
+    X(I64X2_EXTRACT_LANE, 0x1d)                                                                    \
+    X(I64X2_REPLACE_LANE, 0x1e)                                                                    \
+    X(F32X4_EXTRACT_LANE, 0x1f)                                                                    \
+    X(F32X4_REPLACE_LANE, 0x20)                                                                    \
+    X(F64X2_EXTRACT_LANE, 0x21)                                                                    \
+    X(F64X2_REPLACE_LANE, 0x22)                                                                    \
+    X(V128_NOT, 0x4d)                                                                              \
+    X(V128_AND, 0x4e)                                                                              \
+    X(V128_ANDNOT, 0x4f)                                                                           \
+    X(V128_OR, 0x50)                                                                               \
+    X(V128_XOR, 0x51)                                                                              \
+    X(V128_LOAD8_LANE, 0x54)                                                                       \
+    X(V128_LOAD16_LANE, 0x55)                                                                      \
+    X(V128_LOAD32_LANE, 0x56)                                                                      \
+    X(V128_LOAD64_LANE, 0x57)                                                                      \
+    X(V128_STORE8_LANE, 0x58)                                                                      \
+    X(V128_STORE16_LANE, 0x59)                                                                     \
+    X(V128_STORE32_LANE, 0x5a)                                                                     \
+    X(V128_STORE64_LANE, 0x5b)                                                                     \
+    X(I8X16_ADD, 0x6e)                                                                             \
+    X(I8X16_SUB, 0x71)                                                                             \
+    X(I16X8_ADD, 0x8e)                                                                             \
+    X(I16X8_SUB, 0x91)                                                                             \
+    X(I16X8_MUL, 0x95)                                                                             \
+    X(I32X4_ADD, 0xae)                                                                             \
+    X(I32X4_SUB, 0xb1)                                                                             \
+    X(I32X4_MUL, 0xb5)                                                                             \
+    X(I64X2_ADD, 0xce)                                                                             \
+    X(I64X2_SUB, 0xd1)                                                                             \
+    X(I64X2_MUL, 0xd5)                                                                             \
+    X(F32X4_ADD, 0xe4)                                                                             \
+    X(F32X4_SUB, 0xe5)                                                                             \
+    X(F32X4_MUL, 0xe6)                                                                             \
+    X(F32X4_DIV, 0xe7)                                                                             \
+    X(F64X2_ADD, 0xf0)                                                                             \
+    X(F64X2_SUB, 0xf1)                                                                             \
+    X(F64X2_MUL, 0xf2)                                                                             \
+    X(F64X2_DIV, 0xf3)
+
 /* "i32.add_LCT a c d" (a loop counter step) followed by an i32 compare and
  * branch of form _LL or _LC: BRA_op_LL / BRA_op_LC for forward branches,
  * BRAL_ for loop back edges (immediates a, c, d, then the compare's). */
@@ -378,6 +439,7 @@ enum {
     OP_##n1##__##n2, OP_##n1##__##n2##_LC, OP_##n1##__##n2##_LL, OP_##n1##__##n2##_LT,
 #define CX_WASM_LOENUM_(ln, T, n, e) OP_##ln##__##n##_L, OP_##ln##__##n##_ALL, OP_##ln##__##n##_ALC,
 #define CX_WASM_BAENUM_(n, e)        OP_BRA_##n##_LL, OP_BRA_##n##_LC, OP_BRAL_##n##_LL, OP_BRAL_##n##_LC,
+#define CX_WASM_SIENUM_(n, sub)      OP_##n,
     CX_WASM_OPS(CX_WASM_ENUM_) CX_WASM_FUSE32(CX_WASM_FENUM_) CX_WASM_FUSE64(CX_WASM_FENUM_)
         CX_WASM_CMP32(CX_WASM_BENUM_) CX_WASM_CMP32(CX_WASM_BLENUM_) CX_WASM_LOADS(CX_WASM_LTENUM_)
             CX_WASM_LOADS(CX_WASM_LLTENUM_) CX_WASM_LOADS(CX_WASM_LACENUM_)
@@ -385,7 +447,9 @@ enum {
                     CX_WASM_LOADS(CX_WASM_LALLENUM_) CX_WASM_STORES(CX_WASM_SLENUM_)
                         CX_WASM_STORES(CX_WASM_SLLENUM_) CX_WASM_COMBOS(CX_WASM_CENUM_)
                             CX_WASM_LOADOPS(CX_WASM_LOENUM_) CX_WASM_CMP32(CX_WASM_BAENUM_)
+                                CX_WASM_SIMD_INLINE(CX_WASM_SIENUM_)
 #undef CX_WASM_BAENUM_
+#undef CX_WASM_SIENUM_
 #undef CX_WASM_CENUM_
 #undef CX_WASM_LOENUM_
 #undef CX_WASM_BLENUM_
@@ -400,5 +464,5 @@ enum {
 #undef CX_WASM_ENUM_
 #undef CX_WASM_FENUM_
 #undef CX_WASM_BENUM_
-                                OP_COUNT_
+                                    OP_COUNT_
 };
