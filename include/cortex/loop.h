@@ -57,15 +57,23 @@ struct cx_timer {
 };
 
 #define CX_LOOP_DEFAULT_MAX_EVENTS 256
+/* Sanitizer builds of the project (CX_SANITIZE) give coroutines 1 MiB: ASan
+ * inflates frames, and they compile the wasm interpreter unoptimised (its
+ * dispatch function then has a ~230 KiB frame; a few KiB when optimised). */
+#ifdef CX_SANITIZE
+#define CX_LOOP_DEFAULT_STACK_SIZE (1024u * 1024u)
+#else
 #define CX_LOOP_DEFAULT_STACK_SIZE (64u * 1024u)
+#endif
 #define CX_LOOP_MIN_STACK_SIZE     (16u * 1024u)
 #define CX_LOOP_DEFAULT_POOL_MAX   1024
 
 /* A zero field means its default. */
 typedef struct cx_loop_options {
     unsigned max_events;    /* epoll batch size; default 256 */
-    size_t coro_stack_size; /* bytes per coroutine stack; default 64 KiB, at
-                               least 16 KiB, rounded up to whole pages */
+    size_t coro_stack_size; /* bytes per coroutine stack; default 64 KiB (1 MiB
+                               in sanitizer builds), at least 16 KiB, rounded
+                               up to whole pages */
     unsigned coro_pool_max; /* idle coroutines kept for reuse; default 1024 */
 } cx_loop_options;
 

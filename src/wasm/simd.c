@@ -43,6 +43,19 @@ static void extend(uint8_t out[16], const uint8_t half[8], unsigned width, bool 
     }
 }
 
+static inline __attribute__((always_inline)) uint64_t *
+load_splat(uint64_t *sp, uint64_t offset, unsigned n, uint8_t *mbase, uint64_t msize, int *trap) {
+    const uint8_t *p = at(sp[0], offset, n, mbase, msize);
+    if (!p) {
+        *trap = CX_WASM_TRAP_MEMORY_OOB;
+        return NULL;
+    }
+    uint8_t v[16];
+    for (unsigned k = 0; k < 16; k += n) memcpy(v + k, p, n);
+    memcpy(sp, v, 16);
+    return sp + 1;
+}
+
 uint64_t *cx_wasm_simd_mem(uint32_t sub, uint32_t lane, uint64_t offset, uint64_t *sp,
                            uint8_t *mbase, uint64_t msize, int *trap) {
     uint8_t v[16] = {0};
@@ -62,16 +75,15 @@ uint64_t *cx_wasm_simd_mem(uint32_t sub, uint32_t lane, uint64_t offset, uint64_
         extend(v, p, 1u << ((sub - 1) / 2), (sub & 1) != 0);
         memcpy(sp, v, 16);
         return sp + 1;
-    case 0x07: /* v128.load8_splat .. load64_splat */
+    case 0x07: /* v128.load8_splat .. load64_splat: one case per width, so
+                * that each copy loop has a constant count */
+        return load_splat(sp, offset, 1, mbase, msize, trap);
     case 0x08:
+        return load_splat(sp, offset, 2, mbase, msize, trap);
     case 0x09:
-    case 0x0a: {
-        unsigned n = 1u << (sub - 0x07);
-        if (!(p = at(sp[0], offset, n, mbase, msize))) break;
-        for (unsigned k = 0; k < 16; k += n) memcpy(v + k, p, n);
-        memcpy(sp, v, 16);
-        return sp + 1;
-    }
+        return load_splat(sp, offset, 4, mbase, msize, trap);
+    case 0x0a:
+        return load_splat(sp, offset, 8, mbase, msize, trap);
     case 0x5c: /* v128.load32_zero, load64_zero */
     case 0x5d: {
         unsigned n = sub == 0x5c ? 4 : 8;

@@ -4,22 +4,29 @@
  *
  * A v128 is two stack slots, bytes 0..7 in the lower one; lane k of an iNxM
  * vector is bytes [k*N/8, (k+1)*N/8), little-endian, so on a little-endian
- * host a memcpy of the two slots gives the lanes in order. Each operation
- * copies its operands into local byte arrays, works lane by lane and copies
- * the result back: nothing is read through a pointer of another type.
+ * host the two slots hold exactly the bytes of a GNU C vector (the vector
+ * extensions gcc and clang share) of M lanes of N bits. Each operation copies
+ * its operands out of the slots into vector variables with memcpy (the slots
+ * are only 8-byte aligned, and nothing is read through a pointer of another
+ * type), computes on whole vectors and copies the result back: most
+ * operations become one or a few SSE or NEON instructions. A cast between
+ * two vector types of 16 bytes reinterprets the bits, which is how the same
+ * operand is seen as i8x16 by one operation and as i32x4 by the next.
  *
- * A lane is read as a 64-bit value, zero- or sign-extended (lane_u, lane_s),
- * and written back by keeping its low bytes (lane_set). For lanes of 8 to 32
- * bits every sum, difference or product of two lanes fits in 64 bits, so
- * saturation is a plain clamp; the wrapping operations (add, sub, mul, and
- * the widening ones) are done in uint64_t, where they wrap without undefined
- * behaviour and the low bits are the same as those of the exact result.
+ * Wrapping arithmetic (add, sub, mul, neg and the widening products) is done
+ * on unsigned lanes, where it wraps without undefined behaviour and the low
+ * bits are those of the exact result. A comparison gives lanes of all ones
+ * or zero; min, max and abs select with them by mask arithmetic (SEL), since
+ * C's ?: does not take vector operands. The operations with no vector idiom
+ * (saturation, q15mulr, narrow, bitmask, shuffle, swizzle) are loops of a
+ * fixed length over typed arrays, which the compiler unrolls or vectorizes.
+ * Extract and replace_lane touch the lane's bytes in the slots directly.
  *
- * Opcodes are regular: the blocks 0x60, 0x80, 0xa0 and 0xc0 hold the same
- * operations for i8x16, i16x8, i32x4 and i64x2 (block_bits), and 0x23..0x40
- * the comparisons in groups of ten per lane width.
+ * There is no run-time lane width: each case of the switch is straight-line
+ * code for one opcode, written with the shape macros V, VV, VI, ... The
+ * loops that need many registers live out of line in lane_loops, so that the
+ * common operations run without saving any.
  */
-#include <stdbool.h>
 #include <stdint.h>
 #include <string.h>
 #include "simd.h"
@@ -28,511 +35,512 @@
 #error "simd_int.c: the v128 lane layout assumes a little-endian host"
 #endif
 
-/* The operations of the lane loops (the comparisons in opcode order), then
- * the reductions. */
-enum {
-    EQ,
-    NE,
-    LT_S,
-    LT_U,
-    GT_S,
-    GT_U,
-    LE_S,
-    LE_U,
-    GE_S,
-    GE_U,
-    ADD,
-    SUB,
-    MUL,
-    ADD_SAT_S,
-    ADD_SAT_U,
-    SUB_SAT_S,
-    SUB_SAT_U,
-    MIN_S,
-    MIN_U,
-    MAX_S,
-    MAX_U,
-    AVGR_U,
-    Q15MULR,
-    ABS,
-    NEG,
-    POPCNT,
-    SHL,
-    SHR_S,
-    SHR_U,
-    ANY_TRUE,
-    ALL_TRUE,
-    BITMASK
-};
+typedef uint8_t u8x16 __attribute__((vector_size(16)));
+typedef int8_t i8x16 __attribute__((vector_size(16)));
+typedef uint16_t u16x8 __attribute__((vector_size(16)));
+typedef int16_t i16x8 __attribute__((vector_size(16)));
+typedef uint32_t u32x4 __attribute__((vector_size(16)));
+typedef int32_t i32x4 __attribute__((vector_size(16)));
+typedef uint64_t u64x2 __attribute__((vector_size(16)));
+typedef int64_t i64x2 __attribute__((vector_size(16)));
+/* Half vectors, one slot: what extend and extmul widen. */
+typedef uint8_t u8x8 __attribute__((vector_size(8)));
+typedef int8_t i8x8 __attribute__((vector_size(8)));
+typedef uint16_t u16x4 __attribute__((vector_size(8)));
+typedef int16_t i16x4 __attribute__((vector_size(8)));
+typedef uint32_t u32x2 __attribute__((vector_size(8)));
+typedef int32_t i32x2 __attribute__((vector_size(8)));
 
-static const uint8_t cmp64[6] = {EQ, NE, LT_S, GT_S, LE_S, GE_S}; /* 0xd6..0xdb */
-
-/* Lane width in bits of an opcode of the 0x60..0xdf blocks. */
-static unsigned block_bits(uint32_t sub) {
-    return sub >= 0x60 && sub < 0xe0 ? 8u << ((sub - 0x60) >> 5) : 8;
+/* The v128 in slot[0], slot[1]. */
+static inline u64x2 vget(const uint64_t *slot) {
+    u64x2 v;
+    memcpy(&v, slot, 16);
+    return v;
+}
+static inline void vput(uint64_t *slot, u64x2 v) {
+    memcpy(slot, &v, 16);
 }
 
-static uint64_t lane_u(const uint8_t *v, unsigned w, unsigned k) {
-    uint64_t x = 0;
-    memcpy(&x, v + k * (w / 8), w / 8);
-    return x;
+/* The shapes, named after the signatures in simd.h. sp is the top slot; the
+ * operands are read as vectors of type T into a (and b), and the expression
+ * e, of any 16-byte vector type, is the result. */
+
+/* v:v, in place. */
+#define V(T, e)                                                                                    \
+    do {                                                                                           \
+        T a = (T)vget(sp - 1);                                                                     \
+        vput(sp - 1, (u64x2)(e));                                                                  \
+        return sp;                                                                                 \
+    } while (0)
+
+/* vv:v: the result takes the first operand's slots. */
+#define VV(T, e)                                                                                   \
+    do {                                                                                           \
+        T a = (T)vget(sp - 3), b = (T)vget(sp - 1);                                                \
+        vput(sp - 3, (u64x2)(e));                                                                  \
+        return sp - 2;                                                                             \
+    } while (0)
+
+/* vi:v, the shifts: n is the i32 count modulo the lane width. */
+#define VI(T, e)                                                                                   \
+    do {                                                                                           \
+        T a = (T)vget(sp - 2);                                                                     \
+        unsigned n = (uint32_t)sp[0] % (8 * sizeof a[0]);                                          \
+        vput(sp - 2, (u64x2)(e));                                                                  \
+        return sp - 1;                                                                             \
+    } while (0)
+
+/* x where the comparison m holds, else y, lane by lane; T is the type of x
+ * and y. */
+#define SEL(T, m, x, y) (((x) & (T)(m)) | ((y) & ~(T)(m)))
+
+/* |a| of the signed vector a, computed in U: the minimum stays itself. */
+#define ABS(U) SEL(U, a < 0, 0 - (U)a, (U)a)
+
+/* The low half of each lane of x, which is of the signed or unsigned type T
+ * (U its unsigned twin) and has lanes of `bits` bits, extended to the lane
+ * as T is signed or not; HALF_HI is the high half. */
+#define HALF_LO(T, U, x, bits) ((T)((U)(x) << (bits) / 2) >> (bits) / 2)
+#define HALF_HI(x, bits)       ((x) >> (bits) / 2)
+
+/* The ten comparisons of one lane width, in opcode order from op. */
+#define CMP_CASES(op, S, U)                                                                        \
+    case op:                                                                                       \
+        VV(S, a == b);                                                                             \
+    case op + 1:                                                                                   \
+        VV(S, a != b);                                                                             \
+    case op + 2:                                                                                   \
+        VV(S, a < b);                                                                              \
+    case op + 3:                                                                                   \
+        VV(U, a < b);                                                                              \
+    case op + 4:                                                                                   \
+        VV(S, a > b);                                                                              \
+    case op + 5:                                                                                   \
+        VV(U, a > b);                                                                              \
+    case op + 6:                                                                                   \
+        VV(S, a <= b);                                                                             \
+    case op + 7:                                                                                   \
+        VV(U, a <= b);                                                                             \
+    case op + 8:                                                                                   \
+        VV(S, a >= b);                                                                             \
+    case op + 9:                                                                                   \
+        VV(U, a >= b)
+
+/* vv:v lane by lane in int over lanes of type E: x and y are the operands'
+ * lanes, e the exact result, clamped to [lo, hi]. Saturation and q15mulr:
+ * for lanes of 8 and 16 bits every e fits in an int. */
+#define VV_CLAMP(E, lo, hi, e)                                                                     \
+    do {                                                                                           \
+        E a_[16 / sizeof(E)], b_[16 / sizeof(E)], r_[16 / sizeof(E)];                              \
+        memcpy(a_, sp - 3, 16);                                                                    \
+        memcpy(b_, sp - 1, 16);                                                                    \
+        for (unsigned k = 0; k < 16 / sizeof(E); k++) {                                            \
+            int x = a_[k], y = b_[k], v = (e);                                                     \
+            r_[k] = (E)(v < (lo) ? (lo) : v > (hi) ? (hi) : v);                                    \
+        }                                                                                          \
+        memcpy(sp - 3, r_, 16);                                                                    \
+        return sp - 2;                                                                             \
+    } while (0)
+
+/* vv:v, narrow: the lanes of both operands (adjacent on the stack, first
+ * operand first), read as the signed S and clamped into the half-width D. */
+#define NARROW(S, D, lo, hi)                                                                       \
+    do {                                                                                           \
+        S in[32 / sizeof(S)];                                                                      \
+        D r_[32 / sizeof(S)];                                                                      \
+        memcpy(in, sp - 3, 32);                                                                    \
+        for (unsigned k = 0; k < 32 / sizeof(S); k++)                                              \
+            r_[k] = (D)(in[k] < (lo) ? (lo) : in[k] > (hi) ? (hi) : in[k]);                        \
+        memcpy(sp - 3, r_, 16);                                                                    \
+        return sp - 2;                                                                             \
+    } while (0)
+
+/* v:v, extend: the lanes of one slot (half 0 low, 1 high) of the half type
+ * H, sign- or zero-extended as H is signed or not to the wide type W. */
+#define EXTEND(H, W, half)                                                                         \
+    do {                                                                                           \
+        H h;                                                                                       \
+        memcpy(&h, sp - 1 + (half), 8);                                                            \
+        vput(sp - 1, (u64x2) __builtin_convertvector(h, W));                                       \
+        return sp;                                                                                 \
+    } while (0)
+
+/* vv:v, extmul: the same slot of both operands extended as in EXTEND and
+ * multiplied in the unsigned wide type U (the product always fits in W). */
+#define EXTMUL(H, W, U, half)                                                                      \
+    do {                                                                                           \
+        H x, y;                                                                                    \
+        memcpy(&x, sp - 3 + (half), 8);                                                            \
+        memcpy(&y, sp - 1 + (half), 8);                                                            \
+        vput(sp - 3,                                                                               \
+             (u64x2)((U) __builtin_convertvector(x, W) * (U) __builtin_convertvector(y, W)));      \
+        return sp - 2;                                                                             \
+    } while (0)
+
+/* i:v, l:v: the scalar's low bytes in every lane; the scalar's slot and the
+ * one above take the result. */
+#define SPLAT(T, E)                                                                                \
+    do {                                                                                           \
+        T r_ = (T){0} + (E)sp[0];                                                                  \
+        vput(sp, (u64x2)r_);                                                                       \
+        return sp + 1;                                                                             \
+    } while (0)
+
+/* The bytes of lane `lane` of lanes of type E in the v128 at slot. The
+ * validator checked the lane; the mask only keeps a bad one in bounds. */
+#define LANE(slot, E) ((uint8_t *)(slot) + sizeof(E) * (lane & (16 / sizeof(E) - 1)))
+
+/* v:i, v:l: the lane of type E converted to R (uint32_t: an i32, whose
+ * signed lanes come out sign-extended to 32 bits, zero-extended above). */
+#define EXTRACT(E, R)                                                                              \
+    do {                                                                                           \
+        E x;                                                                                       \
+        memcpy(&x, LANE(sp - 1, E), sizeof x);                                                     \
+        sp[-1] = (R)x;                                                                             \
+        return sp - 1;                                                                             \
+    } while (0)
+
+/* vi:v, vl:v: the scalar's low bytes into the lane. */
+#define REPLACE(E)                                                                                 \
+    do {                                                                                           \
+        E x = (E)sp[0];                                                                            \
+        memcpy(LANE(sp - 2, E), &x, sizeof x);                                                     \
+        return sp - 1;                                                                             \
+    } while (0)
+
+/* v:i, all_true: no lane of type T is zero. */
+#define ALL_TRUE(T)                                                                                \
+    do {                                                                                           \
+        u64x2 z = (u64x2)((T)vget(sp - 1) == 0);                                                   \
+        sp[-1] = !(z[0] | z[1]);                                                                   \
+        return sp - 1;                                                                             \
+    } while (0)
+
+/* v:i, bitmask: the top bit of lane k (of the unsigned type E) is bit k. */
+#define BITMASK(E)                                                                                 \
+    do {                                                                                           \
+        E a_[16 / sizeof(E)];                                                                      \
+        uint32_t r_ = 0;                                                                           \
+        memcpy(a_, sp - 1, 16);                                                                    \
+        for (unsigned k = 0; k < 16 / sizeof(E); k++)                                              \
+            r_ |= (uint32_t)(a_[k] >> (8 * sizeof(E) - 1)) << k;                                   \
+        sp[-1] = r_;                                                                               \
+        return sp - 1;                                                                             \
+    } while (0)
+
+/* The number of set bits of each byte, counted in parallel within each
+ * 64-bit half: pairs, then nibbles, then bytes; the masks keep every partial
+ * sum inside its byte. */
+static inline u64x2 popcnt8(u64x2 x) {
+    x = x - ((x >> 1) & 0x5555555555555555);
+    x = (x & 0x3333333333333333) + ((x >> 2) & 0x3333333333333333);
+    return (x + (x >> 4)) & 0x0f0f0f0f0f0f0f0f;
 }
 
-static int64_t lane_s(const uint8_t *v, unsigned w, unsigned k) {
-    uint64_t x = lane_u(v, w, k);
-    int64_t s;
-    if (w < 64 && (x >> (w - 1)) & 1) x |= ~UINT64_C(0) << w;
-    memcpy(&s, &x, 8); /* two's complement: no implementation-defined cast */
-    return s;
-}
-
-static uint64_t lane_x(const uint8_t *v, unsigned w, unsigned k, bool sign) {
-    return sign ? (uint64_t)lane_s(v, w, k) : lane_u(v, w, k);
-}
-
-static void lane_set(uint8_t *v, unsigned w, unsigned k, uint64_t x) {
-    memcpy(v + k * (w / 8), &x, w / 8);
-}
-
-/* Signed and unsigned bounds of a lane narrower than 64 bits. */
-static int64_t smin(unsigned w) {
-    return -((int64_t)1 << (w - 1));
-}
-static int64_t smax(unsigned w) {
-    return ((int64_t)1 << (w - 1)) - 1;
-}
-static int64_t umax(unsigned w) {
-    return ((int64_t)1 << w) - 1;
-}
-
-static int64_t clamp(int64_t x, int64_t lo, int64_t hi) {
-    return x < lo ? lo : x > hi ? hi : x;
-}
-
-/* x >> n rounding toward minus infinity, whatever the compiler does with a
- * negative left operand. */
-static int64_t asr(int64_t x, unsigned n) {
-    return x < 0 ? ~(~x >> n) : x >> n;
-}
-
-static uint64_t ones(bool b) {
-    return b ? ~UINT64_C(0) : 0;
-}
-
-static uint64_t lane_op2(int op, unsigned w, const uint8_t *a, const uint8_t *b, unsigned k) {
-    int64_t x = lane_s(a, w, k), y = lane_s(b, w, k);
-    uint64_t ux = lane_u(a, w, k), uy = lane_u(b, w, k);
-    switch (op) {
-    case EQ:
-        return ones(ux == uy);
-    case NE:
-        return ones(ux != uy);
-    case LT_S:
-        return ones(x < y);
-    case LT_U:
-        return ones(ux < uy);
-    case GT_S:
-        return ones(x > y);
-    case GT_U:
-        return ones(ux > uy);
-    case LE_S:
-        return ones(x <= y);
-    case LE_U:
-        return ones(ux <= uy);
-    case GE_S:
-        return ones(x >= y);
-    case GE_U:
-        return ones(ux >= uy);
-    case ADD:
-        return ux + uy;
-    case SUB:
-        return ux - uy;
-    case MUL:
-        return ux * uy;
-    /* The saturating ones, avgr_u and q15mulr exist for 8 and 16 bits only. */
-    case ADD_SAT_S:
-        return (uint64_t)clamp(x + y, smin(w), smax(w));
-    case ADD_SAT_U:
-        return (uint64_t)clamp((int64_t)(ux + uy), 0, umax(w));
-    case SUB_SAT_S:
-        return (uint64_t)clamp(x - y, smin(w), smax(w));
-    case SUB_SAT_U:
-        return ux > uy ? ux - uy : 0;
-    case MIN_S:
-        return x < y ? ux : uy;
-    case MIN_U:
-        return ux < uy ? ux : uy;
-    case MAX_S:
-        return x > y ? ux : uy;
-    case MAX_U:
-        return ux > uy ? ux : uy;
-    case AVGR_U:
-        return (ux + uy + 1) >> 1;
-    case Q15MULR:
-        return (uint64_t)clamp(asr(x * y + 0x4000, 15), smin(w), smax(w));
-    }
-    return 0;
-}
-
-static uint64_t lane_op1(int op, unsigned w, const uint8_t *a, unsigned k, unsigned count) {
-    uint64_t ux = lane_u(a, w, k);
-    switch (op) {
-    case ABS:
-        return lane_s(a, w, k) < 0 ? 0 - ux : ux; /* the minimum stays itself */
-    case NEG:
-        return 0 - ux;
-    case POPCNT: {
-        unsigned n = 0;
-        for (; ux; ux &= ux - 1) n++;
-        return n;
-    }
-    case SHL:
-        return ux << count;
-    case SHR_S:
-        return (uint64_t)asr(lane_s(a, w, k), count);
-    case SHR_U:
-        return ux >> count;
-    }
-    return 0;
-}
-
-/* vv:v, lane by lane. */
-static uint64_t *lanewise2(uint64_t *sp, unsigned w, int op) {
-    uint8_t a[16], b[16], r[16];
-    memcpy(a, sp - 3, 16);
-    memcpy(b, sp - 1, 16);
-    for (unsigned k = 0; k < 128 / w; k++) lane_set(r, w, k, lane_op2(op, w, a, b, k));
-    memcpy(sp - 3, r, 16);
+/* vv:v, i8x16.shuffle: the first operand's bytes, then the second's, picked
+ * by the 16 lane indexes (below 32: the validator checked them, the mask
+ * keeps a bad one in bounds). Common in vectorised code, so it stays inline;
+ * each result byte is written in place, as assembling the result in
+ * registers first costs more. */
+static inline uint64_t *shuffle(uint64_t *sp, const uint8_t *idx) {
+    uint8_t ab[32], *r = (uint8_t *)(sp - 3);
+    memcpy(ab, sp - 3, 32);
+    for (unsigned k = 0; k < 16; k++) r[k] = ab[idx[k] & 31];
     return sp - 2;
 }
 
-/* v:v, lane by lane, in place. */
-static uint64_t *lanewise1(uint64_t *sp, unsigned w, int op) {
-    uint8_t a[16], r[16];
-    memcpy(a, sp - 1, 16);
-    for (unsigned k = 0; k < 128 / w; k++) lane_set(r, w, k, lane_op1(op, w, a, k, 0));
-    memcpy(sp - 1, r, 16);
-    return sp;
-}
-
-/* vi:v: the count is taken modulo the lane width. */
-static uint64_t *shift(uint64_t *sp, unsigned w, int op) {
-    uint8_t a[16], r[16];
-    unsigned count = (uint32_t)sp[0] % w;
-    memcpy(a, sp - 2, 16);
-    for (unsigned k = 0; k < 128 / w; k++) lane_set(r, w, k, lane_op1(op, w, a, k, count));
-    memcpy(sp - 2, r, 16);
-    return sp - 1;
-}
-
-/* v:i: any_true, all_true, bitmask. */
-static uint64_t *reduce(uint64_t *sp, unsigned w, int op) {
-    uint8_t a[16];
-    uint32_t r = op == ALL_TRUE;
-    memcpy(a, sp - 1, 16);
-    for (unsigned k = 0; k < 128 / w; k++) {
-        uint64_t x = lane_u(a, w, k);
-        if (op == ANY_TRUE) r |= x != 0;
-        if (op == ALL_TRUE) r &= x != 0;
-        if (op == BITMASK) r |= (uint32_t)(x >> (w - 1)) << k;
+/* The operations that are loops over lane arrays, kept out of line: their
+ * register needs would otherwise make every call of cx_wasm_simd_int save
+ * and restore registers, and they are rare in compiled code. */
+static __attribute__((noinline)) uint64_t *lane_loops(uint32_t sub, uint64_t *sp) {
+    switch (sub) {
+    case 0x0e: { /* i8x16.swizzle: a's bytes picked by b's; 16 or more gives 0 */
+        uint8_t a[16], s[16], *r = (uint8_t *)(sp - 3);
+        memcpy(a, sp - 3, 16);
+        memcpy(s, sp - 1, 16);
+        for (unsigned k = 0; k < 16; k++) r[k] = s[k] < 16 ? a[s[k]] : 0;
+        return sp - 2;
     }
-    sp[-1] = r;
-    return sp - 1;
-}
-
-/* narrow_*: the lanes of both operands (of width 2w) into lanes of width w,
- * saturated; the inputs are always read as signed. */
-static uint64_t *narrow(uint64_t *sp, unsigned w, bool sign) {
-    uint8_t a[16], b[16], r[16];
-    unsigned n = 64 / w; /* lanes per operand */
-    int64_t lo = sign ? smin(w) : 0, hi = sign ? smax(w) : umax(w);
-    memcpy(a, sp - 3, 16);
-    memcpy(b, sp - 1, 16);
-    for (unsigned k = 0; k < 2 * n; k++)
-        lane_set(r, w, k, (uint64_t)clamp(lane_s(k < n ? a : b, 2 * w, k % n), lo, hi));
-    memcpy(sp - 3, r, 16);
-    return sp - 2;
-}
-
-/* extend_low/high (pairwise false) and extadd_pairwise (true), v:v: lanes of
- * width w/2 widened to w. */
-static uint64_t *widen1(uint64_t *sp, unsigned w, bool pairwise, bool high, bool sign) {
-    uint8_t a[16], r[16];
-    unsigned n = 128 / w, h = w / 2;
-    memcpy(a, sp - 1, 16);
-    for (unsigned k = 0; k < n; k++) {
-        uint64_t x = pairwise ? lane_x(a, h, 2 * k, sign) + lane_x(a, h, 2 * k + 1, sign)
-                              : lane_x(a, h, k + (high ? n : 0), sign);
-        lane_set(r, w, k, x);
+    case 0x64: /* i8x16.bitmask */
+        BITMASK(uint8_t);
+    case 0x84: /* i16x8.bitmask */
+        BITMASK(uint16_t);
+    case 0xa4: /* i32x4.bitmask */
+        BITMASK(uint32_t);
+    case 0xc4: /* i64x2.bitmask */
+        BITMASK(uint64_t);
+    case 0x65: /* i8x16.narrow_i16x8_s */
+        NARROW(int16_t, int8_t, INT8_MIN, INT8_MAX);
+    case 0x66: /* i8x16.narrow_i16x8_u */
+        NARROW(int16_t, uint8_t, 0, UINT8_MAX);
+    case 0x85: /* i16x8.narrow_i32x4_s */
+        NARROW(int32_t, int16_t, INT16_MIN, INT16_MAX);
+    case 0x86: /* i16x8.narrow_i32x4_u */
+        NARROW(int32_t, uint16_t, 0, UINT16_MAX);
+    case 0x6f: /* i8x16.add_sat_s */
+        VV_CLAMP(int8_t, INT8_MIN, INT8_MAX, x + y);
+    case 0x70: /* i8x16.add_sat_u */
+        VV_CLAMP(uint8_t, 0, UINT8_MAX, x + y);
+    case 0x72: /* i8x16.sub_sat_s */
+        VV_CLAMP(int8_t, INT8_MIN, INT8_MAX, x - y);
+    case 0x73: /* i8x16.sub_sat_u */
+        VV_CLAMP(uint8_t, 0, UINT8_MAX, x - y);
+    case 0x8f: /* i16x8.add_sat_s */
+        VV_CLAMP(int16_t, INT16_MIN, INT16_MAX, x + y);
+    case 0x90: /* i16x8.add_sat_u */
+        VV_CLAMP(uint16_t, 0, UINT16_MAX, x + y);
+    case 0x92: /* i16x8.sub_sat_s */
+        VV_CLAMP(int16_t, INT16_MIN, INT16_MAX, x - y);
+    case 0x93: /* i16x8.sub_sat_u */
+        VV_CLAMP(uint16_t, 0, UINT16_MAX, x - y);
+    case 0x82: /* i16x8.q15mulr_sat_s: only -32768 * -32768 saturates; >> of a
+                * negative int shifts arithmetically in gcc and clang */
+        VV_CLAMP(int16_t, INT16_MIN, INT16_MAX, (x * y + 0x4000) >> 15);
     }
-    memcpy(sp - 1, r, 16);
-    return sp;
-}
-
-/* extmul_low/high (pairwise false) and dot (true), vv:v. */
-static uint64_t *widen2(uint64_t *sp, unsigned w, bool pairwise, bool high, bool sign) {
-    uint8_t a[16], b[16], r[16];
-    unsigned n = 128 / w, h = w / 2;
-    memcpy(a, sp - 3, 16);
-    memcpy(b, sp - 1, 16);
-    for (unsigned k = 0; k < n; k++) {
-        uint64_t x;
-        if (pairwise) {
-            x = lane_x(a, h, 2 * k, sign) * lane_x(b, h, 2 * k, sign) +
-                lane_x(a, h, 2 * k + 1, sign) * lane_x(b, h, 2 * k + 1, sign);
-        } else {
-            unsigned j = k + (high ? n : 0);
-            x = lane_x(a, h, j, sign) * lane_x(b, h, j, sign);
-        }
-        lane_set(r, w, k, x);
-    }
-    memcpy(sp - 3, r, 16);
-    return sp - 2;
-}
-
-/* i:v, l:v: the result takes the scalar's slot and the one above. */
-static uint64_t *splat(uint64_t *sp, unsigned w) {
-    uint8_t r[16];
-    for (unsigned k = 0; k < 128 / w; k++) lane_set(r, w, k, sp[0]);
-    memcpy(sp, r, 16);
-    return sp + 1;
-}
-
-/* The validator checked the lane; the mask only keeps a bad one in bounds. */
-static uint64_t *extract(uint64_t *sp, unsigned w, unsigned lane, bool sign) {
-    uint8_t a[16];
-    memcpy(a, sp - 1, 16);
-    uint64_t x = lane_x(a, w, lane & (128 / w - 1), sign);
-    sp[-1] = w == 64 ? x : (uint32_t)x;
-    return sp - 1;
-}
-
-static uint64_t *replace(uint64_t *sp, unsigned w, unsigned lane) {
-    uint8_t a[16];
-    memcpy(a, sp - 2, 16);
-    lane_set(a, w, lane & (128 / w - 1), sp[0]);
-    memcpy(sp - 2, a, 16);
-    return sp - 1;
-}
-
-static uint64_t *shuffle(uint64_t *sp, const uint8_t *idx) {
-    uint8_t ab[32], r[16];
-    memcpy(ab, sp - 3, 32); /* first operand, then second: index < 32 */
-    for (unsigned i = 0; i < 16; i++) r[i] = ab[idx[i] & 31];
-    memcpy(sp - 3, r, 16);
-    return sp - 2;
-}
-
-static uint64_t *swizzle(uint64_t *sp) {
-    uint8_t a[16], s[16], r[16];
-    memcpy(a, sp - 3, 16);
-    memcpy(s, sp - 1, 16);
-    for (unsigned i = 0; i < 16; i++) r[i] = s[i] < 16 ? a[s[i]] : 0;
-    memcpy(sp - 3, r, 16);
-    return sp - 2;
-}
-
-/* The slots are uint64_t already: the bitwise operations work on them. */
-static uint64_t *bitwise(uint64_t *sp, uint32_t sub) {
-    if (sub == 0x4d) { /* not, v:v */
-        sp[-1] = ~sp[-1];
-        sp[0] = ~sp[0];
-        return sp;
-    }
-    uint64_t *a = sp - 3, *b = sp - 1;
-    if (sub == 0x52) { /* bitselect v1 v2 c: a is v2, b is c */
-        for (int i = 0; i < 2; i++) sp[i - 5] = (sp[i - 5] & b[i]) | (a[i] & ~b[i]);
-        return sp - 4;
-    }
-    for (int i = 0; i < 2; i++) {
-        switch (sub) {
-        case 0x4e:
-            a[i] &= b[i];
-            break;
-        case 0x4f:
-            a[i] &= ~b[i];
-            break;
-        case 0x50:
-            a[i] |= b[i];
-            break;
-        case 0x51:
-            a[i] ^= b[i];
-            break;
-        }
-    }
-    return sp - 2;
+    return sp; /* v128.const, the FLOAT family, no such operation */
 }
 
 uint64_t *cx_wasm_simd_int(uint32_t sub, uint32_t lane, const uint8_t *imm, uint64_t *sp) {
-    if (sub >= 0x23 && sub <= 0x40)
-        return lanewise2(sp, 8u << ((sub - 0x23) / 10), (int)((sub - 0x23) % 10));
-    if (sub >= 0xd6 && sub <= 0xdb) return lanewise2(sp, 64, cmp64[sub - 0xd6]);
-    unsigned w = block_bits(sub);
     switch (sub) {
-    case 0x0d:
+        /* The comparisons: 0x23..0x40 ten per lane width (eq ne lt_s lt_u gt_s
+         * gt_u le_s le_u ge_s ge_u), then the six of i64x2. */
+        CMP_CASES(0x23, i8x16, u8x16);
+        CMP_CASES(0x2d, i16x8, u16x8);
+        CMP_CASES(0x37, i32x4, u32x4);
+    case 0xd6: /* i64x2.eq */
+        VV(i64x2, a == b);
+    case 0xd7: /* i64x2.ne */
+        VV(i64x2, a != b);
+    case 0xd8: /* i64x2.lt_s */
+        VV(i64x2, a < b);
+    case 0xd9: /* i64x2.gt_s */
+        VV(i64x2, a > b);
+    case 0xda: /* i64x2.le_s */
+        VV(i64x2, a <= b);
+    case 0xdb: /* i64x2.ge_s */
+        VV(i64x2, a >= b);
+
+    case 0x0d: /* i8x16.shuffle */
         return shuffle(sp, imm);
-    case 0x0e:
-        return swizzle(sp);
-    case 0x0f:
-    case 0x10:
-    case 0x11:
-    case 0x12:
-        return splat(sp, 8u << (sub - 0x0f));
-    case 0x15:
-        return extract(sp, 8, lane, true);
-    case 0x16:
-        return extract(sp, 8, lane, false);
-    case 0x18:
-        return extract(sp, 16, lane, true);
-    case 0x19:
-        return extract(sp, 16, lane, false);
-    case 0x1b:
-        return extract(sp, 32, lane, false);
-    case 0x1d:
-        return extract(sp, 64, lane, false);
-    case 0x17:
-        return replace(sp, 8, lane);
-    case 0x1a:
-        return replace(sp, 16, lane);
-    case 0x1c:
-        return replace(sp, 32, lane);
-    case 0x1e:
-        return replace(sp, 64, lane);
-    case 0x4d:
-    case 0x4e:
-    case 0x4f:
-    case 0x50:
-    case 0x51:
-    case 0x52:
-        return bitwise(sp, sub);
-    case 0x53:
-        return reduce(sp, 8, ANY_TRUE);
-    case 0x60:
-    case 0x80:
-    case 0xa0:
-    case 0xc0:
-        return lanewise1(sp, w, ABS);
-    case 0x61:
-    case 0x81:
-    case 0xa1:
-    case 0xc1:
-        return lanewise1(sp, w, NEG);
-    case 0x62:
-        return lanewise1(sp, 8, POPCNT);
-    case 0x63:
-    case 0x83:
-    case 0xa3:
-    case 0xc3:
-        return reduce(sp, w, ALL_TRUE);
-    case 0x64:
-    case 0x84:
-    case 0xa4:
-    case 0xc4:
-        return reduce(sp, w, BITMASK);
-    case 0x65:
-    case 0x85:
-        return narrow(sp, w, true);
-    case 0x66:
-    case 0x86:
-        return narrow(sp, w, false);
-    /* extend: low_s, high_s, low_u, high_u */
-    case 0x87:
-    case 0x88:
-    case 0x89:
-    case 0x8a:
-    case 0xa7:
-    case 0xa8:
-    case 0xa9:
-    case 0xaa:
-    case 0xc7:
-    case 0xc8:
-    case 0xc9:
-    case 0xca:
-        return widen1(sp, w, false, !(sub & 1), (sub & 0x1f) < 0x09);
-    case 0x6b:
-    case 0x8b:
-    case 0xab:
-    case 0xcb:
-        return shift(sp, w, SHL);
-    case 0x6c:
-    case 0x8c:
-    case 0xac:
-    case 0xcc:
-        return shift(sp, w, SHR_S);
-    case 0x6d:
-    case 0x8d:
-    case 0xad:
-    case 0xcd:
-        return shift(sp, w, SHR_U);
-    case 0x6e:
-    case 0x8e:
-    case 0xae:
-    case 0xce:
-        return lanewise2(sp, w, ADD);
-    case 0x71:
-    case 0x91:
-    case 0xb1:
-    case 0xd1:
-        return lanewise2(sp, w, SUB);
-    case 0x95:
-    case 0xb5:
-    case 0xd5:
-        return lanewise2(sp, w, MUL);
-    case 0x6f:
-    case 0x8f:
-        return lanewise2(sp, w, ADD_SAT_S);
-    case 0x70:
-    case 0x90:
-        return lanewise2(sp, w, ADD_SAT_U);
-    case 0x72:
-    case 0x92:
-        return lanewise2(sp, w, SUB_SAT_S);
-    case 0x73:
-    case 0x93:
-        return lanewise2(sp, w, SUB_SAT_U);
-    case 0x76:
-    case 0x96:
-    case 0xb6:
-        return lanewise2(sp, w, MIN_S);
-    case 0x77:
-    case 0x97:
-    case 0xb7:
-        return lanewise2(sp, w, MIN_U);
-    case 0x78:
-    case 0x98:
-    case 0xb8:
-        return lanewise2(sp, w, MAX_S);
-    case 0x79:
-    case 0x99:
-    case 0xb9:
-        return lanewise2(sp, w, MAX_U);
-    case 0x7b:
-    case 0x9b:
-        return lanewise2(sp, w, AVGR_U);
-    case 0x82:
-        return lanewise2(sp, 16, Q15MULR);
-    /* extadd_pairwise: i16x8 from i8x16 s, u; i32x4 from i16x8 s, u */
-    case 0x7c:
-    case 0x7d:
-    case 0x7e:
-    case 0x7f:
-        return widen1(sp, sub < 0x7e ? 16 : 32, true, false, !(sub & 1));
-    /* extmul: low_s, high_s, low_u, high_u */
-    case 0x9c:
-    case 0x9d:
-    case 0x9e:
-    case 0x9f:
-    case 0xbc:
-    case 0xbd:
-    case 0xbe:
-    case 0xbf:
-    case 0xdc:
-    case 0xdd:
-    case 0xde:
-    case 0xdf:
-        return widen2(sp, w, false, sub & 1, !(sub & 2));
-    case 0xba:
-        return widen2(sp, 32, true, false, true);
+    case 0x0f: /* i8x16.splat */
+        SPLAT(u8x16, uint8_t);
+    case 0x10: /* i16x8.splat */
+        SPLAT(u16x8, uint16_t);
+    case 0x11: /* i32x4.splat */
+        SPLAT(u32x4, uint32_t);
+    case 0x12: /* i64x2.splat */
+        SPLAT(u64x2, uint64_t);
+    case 0x15: /* i8x16.extract_lane_s */
+        EXTRACT(int8_t, uint32_t);
+    case 0x16: /* i8x16.extract_lane_u */
+        EXTRACT(uint8_t, uint32_t);
+    case 0x17: /* i8x16.replace_lane */
+        REPLACE(uint8_t);
+    case 0x18: /* i16x8.extract_lane_s */
+        EXTRACT(int16_t, uint32_t);
+    case 0x19: /* i16x8.extract_lane_u */
+        EXTRACT(uint16_t, uint32_t);
+    case 0x1a: /* i16x8.replace_lane */
+        REPLACE(uint16_t);
+    case 0x1b: /* i32x4.extract_lane */
+        EXTRACT(uint32_t, uint32_t);
+    case 0x1c: /* i32x4.replace_lane */
+        REPLACE(uint32_t);
+    case 0x1d: /* i64x2.extract_lane */
+        EXTRACT(uint64_t, uint64_t);
+    case 0x1e: /* i64x2.replace_lane */
+        REPLACE(uint64_t);
+
+    case 0x4d: /* v128.not */
+        V(u64x2, ~a);
+    case 0x4e: /* v128.and */
+        VV(u64x2, a & b);
+    case 0x4f: /* v128.andnot */
+        VV(u64x2, a & ~b);
+    case 0x50: /* v128.or */
+        VV(u64x2, a | b);
+    case 0x51: /* v128.xor */
+        VV(u64x2, a ^ b);
+    case 0x52: { /* v128.bitselect v1 v2 c, vvv:v: v1's bits where c's are set, else v2's */
+        u64x2 x = vget(sp - 5), y = vget(sp - 3), c = vget(sp - 1);
+        vput(sp - 5, SEL(u64x2, c, x, y));
+        return sp - 4;
     }
-    return sp;
+    case 0x53: { /* v128.any_true */
+        uint64_t any = sp[-1] | sp[0];
+        sp[-1] = any != 0;
+        return sp - 1;
+    }
+
+    /* i8x16 */
+    case 0x60: /* abs */
+        V(i8x16, ABS(u8x16));
+    case 0x61: /* neg */
+        V(u8x16, 0 - a);
+    case 0x62: /* popcnt */
+        V(u64x2, popcnt8(a));
+    case 0x63: /* all_true */
+        ALL_TRUE(u8x16);
+    case 0x6b: /* shl */
+        VI(u8x16, a << n);
+    case 0x6c: /* shr_s */
+        VI(i8x16, a >> n);
+    case 0x6d: /* shr_u */
+        VI(u8x16, a >> n);
+    case 0x6e: /* add */
+        VV(u8x16, a + b);
+    case 0x71: /* sub */
+        VV(u8x16, a - b);
+    case 0x76: /* min_s */
+        VV(i8x16, SEL(i8x16, a < b, a, b));
+    case 0x77: /* min_u */
+        VV(u8x16, SEL(u8x16, a < b, a, b));
+    case 0x78: /* max_s */
+        VV(i8x16, SEL(i8x16, a > b, a, b));
+    case 0x79: /* max_u */
+        VV(u8x16, SEL(u8x16, a > b, a, b));
+    case 0x7b: /* avgr_u: (a + b + 1) >> 1 without widening */
+        VV(u8x16, (a | b) - ((a ^ b) >> 1));
+
+    /* extadd_pairwise: the sum of each lane's halves, which cannot overflow */
+    case 0x7c: /* i16x8.extadd_pairwise_i8x16_s */
+        V(i16x8, HALF_LO(i16x8, u16x8, a, 16) + HALF_HI(a, 16));
+    case 0x7d: /* i16x8.extadd_pairwise_i8x16_u */
+        V(u16x8, HALF_LO(u16x8, u16x8, a, 16) + HALF_HI(a, 16));
+    case 0x7e: /* i32x4.extadd_pairwise_i16x8_s */
+        V(i32x4, HALF_LO(i32x4, u32x4, a, 32) + HALF_HI(a, 32));
+    case 0x7f: /* i32x4.extadd_pairwise_i16x8_u */
+        V(u32x4, HALF_LO(u32x4, u32x4, a, 32) + HALF_HI(a, 32));
+
+    /* i16x8 */
+    case 0x80: /* abs */
+        V(i16x8, ABS(u16x8));
+    case 0x81: /* neg */
+        V(u16x8, 0 - a);
+    case 0x83: /* all_true */
+        ALL_TRUE(u16x8);
+    case 0x87: /* extend_low_i8x16_s */
+        EXTEND(i8x8, i16x8, 0);
+    case 0x88: /* extend_high_i8x16_s */
+        EXTEND(i8x8, i16x8, 1);
+    case 0x89: /* extend_low_i8x16_u */
+        EXTEND(u8x8, u16x8, 0);
+    case 0x8a: /* extend_high_i8x16_u */
+        EXTEND(u8x8, u16x8, 1);
+    case 0x8b: /* shl */
+        VI(u16x8, a << n);
+    case 0x8c: /* shr_s */
+        VI(i16x8, a >> n);
+    case 0x8d: /* shr_u */
+        VI(u16x8, a >> n);
+    case 0x8e: /* add */
+        VV(u16x8, a + b);
+    case 0x91: /* sub */
+        VV(u16x8, a - b);
+    case 0x95: /* mul */
+        VV(u16x8, a * b);
+    case 0x96: /* min_s */
+        VV(i16x8, SEL(i16x8, a < b, a, b));
+    case 0x97: /* min_u */
+        VV(u16x8, SEL(u16x8, a < b, a, b));
+    case 0x98: /* max_s */
+        VV(i16x8, SEL(i16x8, a > b, a, b));
+    case 0x99: /* max_u */
+        VV(u16x8, SEL(u16x8, a > b, a, b));
+    case 0x9b: /* avgr_u */
+        VV(u16x8, (a | b) - ((a ^ b) >> 1));
+    case 0x9c: /* extmul_low_i8x16_s */
+        EXTMUL(i8x8, i16x8, u16x8, 0);
+    case 0x9d: /* extmul_high_i8x16_s */
+        EXTMUL(i8x8, i16x8, u16x8, 1);
+    case 0x9e: /* extmul_low_i8x16_u */
+        EXTMUL(u8x8, u16x8, u16x8, 0);
+    case 0x9f: /* extmul_high_i8x16_u */
+        EXTMUL(u8x8, u16x8, u16x8, 1);
+
+    /* i32x4 */
+    case 0xa0: /* abs */
+        V(i32x4, ABS(u32x4));
+    case 0xa1: /* neg */
+        V(u32x4, 0 - a);
+    case 0xa3: /* all_true */
+        ALL_TRUE(u32x4);
+    case 0xa7: /* extend_low_i16x8_s */
+        EXTEND(i16x4, i32x4, 0);
+    case 0xa8: /* extend_high_i16x8_s */
+        EXTEND(i16x4, i32x4, 1);
+    case 0xa9: /* extend_low_i16x8_u */
+        EXTEND(u16x4, u32x4, 0);
+    case 0xaa: /* extend_high_i16x8_u */
+        EXTEND(u16x4, u32x4, 1);
+    case 0xab: /* shl */
+        VI(u32x4, a << n);
+    case 0xac: /* shr_s */
+        VI(i32x4, a >> n);
+    case 0xad: /* shr_u */
+        VI(u32x4, a >> n);
+    case 0xae: /* add */
+        VV(u32x4, a + b);
+    case 0xb1: /* sub */
+        VV(u32x4, a - b);
+    case 0xb5: /* mul */
+        VV(u32x4, a * b);
+    case 0xb6: /* min_s */
+        VV(i32x4, SEL(i32x4, a < b, a, b));
+    case 0xb7: /* min_u */
+        VV(u32x4, SEL(u32x4, a < b, a, b));
+    case 0xb8: /* max_s */
+        VV(i32x4, SEL(i32x4, a > b, a, b));
+    case 0xb9: /* max_u */
+        VV(u32x4, SEL(u32x4, a > b, a, b));
+    case 0xba: /* dot_i16x8_s: the two products of each lane's halves, summed wrapping */
+        VV(i32x4, (u32x4)HALF_LO(i32x4, u32x4, a, 32) * (u32x4)HALF_LO(i32x4, u32x4, b, 32) +
+                      (u32x4)HALF_HI(a, 32) * (u32x4)HALF_HI(b, 32));
+    case 0xbc: /* extmul_low_i16x8_s */
+        EXTMUL(i16x4, i32x4, u32x4, 0);
+    case 0xbd: /* extmul_high_i16x8_s */
+        EXTMUL(i16x4, i32x4, u32x4, 1);
+    case 0xbe: /* extmul_low_i16x8_u */
+        EXTMUL(u16x4, u32x4, u32x4, 0);
+    case 0xbf: /* extmul_high_i16x8_u */
+        EXTMUL(u16x4, u32x4, u32x4, 1);
+
+    /* i64x2 */
+    case 0xc0: /* abs */
+        V(i64x2, ABS(u64x2));
+    case 0xc1: /* neg */
+        V(u64x2, 0 - a);
+    case 0xc3: /* all_true */
+        ALL_TRUE(u64x2);
+    case 0xc7: /* extend_low_i32x4_s */
+        EXTEND(i32x2, i64x2, 0);
+    case 0xc8: /* extend_high_i32x4_s */
+        EXTEND(i32x2, i64x2, 1);
+    case 0xc9: /* extend_low_i32x4_u */
+        EXTEND(u32x2, u64x2, 0);
+    case 0xca: /* extend_high_i32x4_u */
+        EXTEND(u32x2, u64x2, 1);
+    case 0xcb: /* shl */
+        VI(u64x2, a << n);
+    case 0xcc: /* shr_s */
+        VI(i64x2, a >> n);
+    case 0xcd: /* shr_u */
+        VI(u64x2, a >> n);
+    case 0xce: /* add */
+        VV(u64x2, a + b);
+    case 0xd1: /* sub */
+        VV(u64x2, a - b);
+    case 0xd5: /* mul */
+        VV(u64x2, a * b);
+    case 0xdc: /* extmul_low_i32x4_s */
+        EXTMUL(i32x2, i64x2, u64x2, 0);
+    case 0xdd: /* extmul_high_i32x4_s */
+        EXTMUL(i32x2, i64x2, u64x2, 1);
+    case 0xde: /* extmul_low_i32x4_u */
+        EXTMUL(u32x2, u64x2, u64x2, 0);
+    case 0xdf: /* extmul_high_i32x4_u */
+        EXTMUL(u32x2, u64x2, u64x2, 1);
+    default: /* the loops, or nothing */
+        return lane_loops(sub, sp);
+    }
 }
