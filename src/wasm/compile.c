@@ -569,10 +569,12 @@ static uint8_t sig_type(char c) {
     return c == 'i' ? 0x7F : c == 'I' ? 0x7E : c == 'f' ? 0x7D : 0x7C;
 }
 
+/* Pop the parameters and push the results of a signature ('v': a v128). */
 static int apply_sig(cg *g, const char *s) {
     const char *colon = strchr(s, ':');
-    for (const char *q = colon; q-- > s;) TRY(pop_expect(g, sig_type(*q)));
-    for (const char *q = colon + 1; *q; q++) TRY(push(g, sig_type(*q)));
+    for (const char *q = colon; q-- > s;)
+        TRY(*q == 'v' ? pop_v128(g) : pop_expect(g, sig_type(*q)));
+    for (const char *q = colon + 1; *q; q++) TRY(*q == 'v' ? push_v128(g) : push(g, sig_type(*q)));
     return 0;
 }
 
@@ -629,15 +631,6 @@ static int local_v128(cg *g, uint8_t op, uint32_t s) {
     return 0;
 }
 
-static int simd_sig(cg *g, const char *s) {
-    static const uint8_t type[128] = {['i'] = 0x7F, ['l'] = 0x7E, ['f'] = 0x7D, ['d'] = 0x7C};
-    const char *colon = strchr(s, ':');
-    for (const char *q = colon; q-- > s;)
-        TRY(*q == 'v' ? pop_v128(g) : pop_expect(g, type[(int)*q]));
-    for (const char *q = colon + 1; *q; q++) TRY(*q == 'v' ? push_v128(g) : push(g, type[(int)*q]));
-    return 0;
-}
-
 /* The operations the interpreter runs inline, by sub-opcode (0: none). */
 static const int16_t simd_inline[256] = {
 #define SI_ROW_(n, sub) [sub] = OP_##n,
@@ -667,7 +660,7 @@ static int simd(cg *g) {
     if (si->imm == SIMD_SHUFFLE)
         for (int k = 0; k < 16; k++)
             if (b[k] >= si->lanes) return err(g, "invalid lane index");
-    TRY(simd_sig(g, si->sig));
+    TRY(apply_sig(g, si->sig));
     if (si->imm == SIMD_CONST) { /* two plain constants, one per slot */
         uint64_t lo, hi;
         memcpy(&lo, b, 8);

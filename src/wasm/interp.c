@@ -514,12 +514,12 @@ L_V128_STORE:
     sp -= 3;
     pc += 2;
     NEXT();
-L_I8X16_SHUFFLE : {
-    uint8_t a[32], r[16];
+L_I8X16_SHUFFLE : { /* each result byte written in place: cheaper than
+                     * assembling the result first */
+    uint8_t a[32], *r = V_BYTES(sp - 3);
     memcpy(a, sp - 3, 32);
     for (int k = 0; k < 16; k++) r[k] = a[V_BYTES(&pc[1])[k] & 31];
     sp -= 2;
-    memcpy(sp - 1, r, 16);
     pc += 3;
     NEXT();
 }

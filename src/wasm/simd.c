@@ -1,7 +1,9 @@
-/* Fixed-width SIMD: the operation table and the loads and stores.
+/* Fixed-width SIMD: the operation table, the executor entry point, and the
+ * loads the interpreter does not run inline (extending, splat and zero
+ * loads; whole and lane loads and stores are inline in interp.c).
  *
- * The lane-wise arithmetic lives in simd_int.c and simd_float.c; this file
- * holds what touches linear memory, with the same bounds rule as the scalar
+ * The lane-wise arithmetic lives in simd_int.c and simd_float.c; the loads
+ * here follow the same bounds rule as the scalar
  * accesses: the 32-bit address plus the offset, computed in 64 bits, must
  * leave the whole access inside the memory, or the operation traps.
  */
@@ -56,15 +58,11 @@ load_splat(uint64_t *sp, uint64_t offset, unsigned n, uint8_t *mbase, uint64_t m
     return sp + 1;
 }
 
-uint64_t *cx_wasm_simd_mem(uint32_t sub, uint32_t lane, uint64_t offset, uint64_t *sp,
-                           uint8_t *mbase, uint64_t msize, int *trap) {
+uint64_t *cx_wasm_simd_mem(uint32_t sub, uint64_t offset, uint64_t *sp, uint8_t *mbase,
+                           uint64_t msize, int *trap) {
     uint8_t v[16] = {0};
     const uint8_t *p;
     switch (sub) {
-    case 0x00: /* v128.load: i -> v */
-        if (!(p = at(sp[0], offset, 16, mbase, msize))) break;
-        memcpy(sp, p, 16);
-        return sp + 1;
     case 0x01: /* v128.load8x8_s .. v128.load32x2_u */
     case 0x02:
     case 0x03:
@@ -92,34 +90,6 @@ uint64_t *cx_wasm_simd_mem(uint32_t sub, uint32_t lane, uint64_t offset, uint64_
         memcpy(sp, v, 16);
         return sp + 1;
     }
-    case 0x0b: { /* v128.store: i v -> */
-        uint8_t *q = at(sp[-2], offset, 16, mbase, msize);
-        if (!q) break;
-        memcpy(q, sp - 1, 16);
-        return sp - 3;
-    }
-    case 0x54: /* v128.load8_lane .. load64_lane: i v -> v */
-    case 0x55:
-    case 0x56:
-    case 0x57: {
-        unsigned n = 1u << (sub - 0x54);
-        if (!(p = at(sp[-2], offset, n, mbase, msize))) break;
-        memcpy(v, sp - 1, 16);
-        memcpy(v + lane * n, p, n);
-        memcpy(sp - 2, v, 16);
-        return sp - 1;
-    }
-    case 0x58: /* v128.store8_lane .. store64_lane: i v -> */
-    case 0x59:
-    case 0x5a:
-    case 0x5b: {
-        unsigned n = 1u << (sub - 0x58);
-        uint8_t *q = at(sp[-2], offset, n, mbase, msize);
-        if (!q) break;
-        memcpy(v, sp - 1, 16);
-        memcpy(q, v + lane * n, n);
-        return sp - 3;
-    }
     default:
         return sp;
     }
@@ -129,13 +99,13 @@ uint64_t *cx_wasm_simd_mem(uint32_t sub, uint32_t lane, uint64_t offset, uint64_
 
 uint64_t *cx_wasm_simd_exec(const union cell *imm, uint64_t *sp, uint8_t *mbase, uint64_t msize,
                             int *trap) {
-    uint32_t w = (uint32_t)imm[0].u, sub = w & 0xFF, lane = (w >> 8) & 0xFF;
+    uint32_t sub = (uint32_t)imm[0].u & 0xFF;
     switch (cx_wasm_simd_info[sub].fam) {
     case SIMD_FAM_INT:
-        return cx_wasm_simd_int(sub, lane, (const uint8_t *)&imm[1], sp);
+        return cx_wasm_simd_int(sub, sp);
     case SIMD_FAM_FLOAT:
-        return cx_wasm_simd_float(sub, lane, sp);
+        return cx_wasm_simd_float(sub, sp);
     default:
-        return cx_wasm_simd_mem(sub, lane, imm[1].u, sp, mbase, msize, trap);
+        return cx_wasm_simd_mem(sub, imm[1].u, sp, mbase, msize, trap);
     }
 }

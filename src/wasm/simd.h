@@ -6,8 +6,9 @@
  * pushes v128 as two entries, the type and a V128_HI marker, so its
  * type-stack height stays the slot height that branches and calls rely on
  * (see compile.c). v128.const compiles to two CONST cells, and local, global,
- * select and drop of a v128 to slot operations, so only the operations below
- * reach the executors.
+ * select and drop of a v128 to slot operations; the operations vectorised
+ * loops use most run inline in the interpreter (CX_WASM_SIMD_INLINE in
+ * ops.h), the rest through the executors below.
  *
  * An operation compiles to one SIMD cell, then a cell holding the sub-opcode
  * (bits 0..7), the lane index (bits 8..15) and the number of immediate cells
@@ -28,7 +29,8 @@ enum { SIMD_NONE, SIMD_MEM, SIMD_LANE, SIMD_MEMLANE, SIMD_SHUFFLE, SIMD_CONST };
 enum { SIMD_FAM_MEM, SIMD_FAM_INT, SIMD_FAM_FLOAT };
 
 /* X(opcode, name, family, immediates, signature, max alignment log2, lanes)
- * Signatures: parameters ':' results, i i32, l i64, f f32, d f64, v v128. */
+ * Signatures: parameters ':' results, i i32, I i64, f f32, F f64, v v128 (the
+ * letters of the scalar signatures in compile.c). */
 #define CX_WASM_SIMD_OPS(X)                                                                        \
     X(0x00, "v128.load", MEM, MEM, "i:v", 4, 0)                                                    \
     X(0x01, "v128.load8x8_s", MEM, MEM, "i:v", 3, 0)                                               \
@@ -48,9 +50,9 @@ enum { SIMD_FAM_MEM, SIMD_FAM_INT, SIMD_FAM_FLOAT };
     X(0x0f, "i8x16.splat", INT, NONE, "i:v", 0, 0)                                                 \
     X(0x10, "i16x8.splat", INT, NONE, "i:v", 0, 0)                                                 \
     X(0x11, "i32x4.splat", INT, NONE, "i:v", 0, 0)                                                 \
-    X(0x12, "i64x2.splat", INT, NONE, "l:v", 0, 0)                                                 \
+    X(0x12, "i64x2.splat", INT, NONE, "I:v", 0, 0)                                                 \
     X(0x13, "f32x4.splat", FLOAT, NONE, "f:v", 0, 0)                                               \
-    X(0x14, "f64x2.splat", FLOAT, NONE, "d:v", 0, 0)                                               \
+    X(0x14, "f64x2.splat", FLOAT, NONE, "F:v", 0, 0)                                               \
     X(0x15, "i8x16.extract_lane_s", INT, LANE, "v:i", 0, 16)                                       \
     X(0x16, "i8x16.extract_lane_u", INT, LANE, "v:i", 0, 16)                                       \
     X(0x17, "i8x16.replace_lane", INT, LANE, "vi:v", 0, 16)                                        \
@@ -59,12 +61,12 @@ enum { SIMD_FAM_MEM, SIMD_FAM_INT, SIMD_FAM_FLOAT };
     X(0x1a, "i16x8.replace_lane", INT, LANE, "vi:v", 0, 8)                                         \
     X(0x1b, "i32x4.extract_lane", INT, LANE, "v:i", 0, 4)                                          \
     X(0x1c, "i32x4.replace_lane", INT, LANE, "vi:v", 0, 4)                                         \
-    X(0x1d, "i64x2.extract_lane", INT, LANE, "v:l", 0, 2)                                          \
-    X(0x1e, "i64x2.replace_lane", INT, LANE, "vl:v", 0, 2)                                         \
+    X(0x1d, "i64x2.extract_lane", INT, LANE, "v:I", 0, 2)                                          \
+    X(0x1e, "i64x2.replace_lane", INT, LANE, "vI:v", 0, 2)                                         \
     X(0x1f, "f32x4.extract_lane", FLOAT, LANE, "v:f", 0, 4)                                        \
     X(0x20, "f32x4.replace_lane", FLOAT, LANE, "vf:v", 0, 4)                                       \
-    X(0x21, "f64x2.extract_lane", FLOAT, LANE, "v:d", 0, 2)                                        \
-    X(0x22, "f64x2.replace_lane", FLOAT, LANE, "vd:v", 0, 2)                                       \
+    X(0x21, "f64x2.extract_lane", FLOAT, LANE, "v:F", 0, 2)                                        \
+    X(0x22, "f64x2.replace_lane", FLOAT, LANE, "vF:v", 0, 2)                                       \
     CX_WASM_SIMD_CMPS(X)                                                                           \
     X(0x4d, "v128.not", INT, NONE, "v:v", 0, 0)                                                    \
     X(0x4e, "v128.and", INT, NONE, "vv:v", 0, 0)                                                   \
@@ -287,16 +289,18 @@ union cell;
 uint64_t *cx_wasm_simd_exec(const union cell *imm, uint64_t *sp, uint8_t *mbase, uint64_t msize,
                             int *trap);
 
-/* The executors. sp points at the top slot; operands are popped and the
- * result pushed as in the signature (a v128 is two slots, low half first; an
- * i32 or f32 is zero-extended into its slot). `lane` is the lane immediate,
- * `imm` i8x16.shuffle's 16 lane indexes. They return the new sp. Lane-wise
- * arithmetic never traps. */
-uint64_t *cx_wasm_simd_int(uint32_t sub, uint32_t lane, const uint8_t *imm, uint64_t *sp);
-uint64_t *cx_wasm_simd_float(uint32_t sub, uint32_t lane, uint64_t *sp);
-/* Loads and stores: the address (i32) and `offset` as for the scalar ones;
+/* The executors, for the operations that are not in CX_WASM_SIMD_INLINE
+ * (ops.h; those run in the interpreter and nowhere else). Every operation
+ * with a lane or shuffle immediate is inline, so the executors take none.
+ * sp points at the top slot; operands are popped and the result pushed
+ * as in the signature (a v128 is two slots, low half first; an i32 or f32 is
+ * zero-extended into its slot). They return the new sp. Lane-wise arithmetic
+ * never traps. */
+uint64_t *cx_wasm_simd_int(uint32_t sub, uint64_t *sp);
+uint64_t *cx_wasm_simd_float(uint32_t sub, uint64_t *sp);
+/* The other loads: the address (i32) and `offset` as for the scalar ones;
  * on an out-of-bounds access sets *trap and returns NULL. */
-uint64_t *cx_wasm_simd_mem(uint32_t sub, uint32_t lane, uint64_t offset, uint64_t *sp,
-                           uint8_t *mbase, uint64_t msize, int *trap);
+uint64_t *cx_wasm_simd_mem(uint32_t sub, uint64_t offset, uint64_t *sp, uint8_t *mbase,
+                           uint64_t msize, int *trap);
 
 #endif

@@ -1,6 +1,7 @@
-/* The floating-point half of fixed-width SIMD: every 0xFD operation of the
- * FLOAT family in simd.h (f32x4 and f64x2 arithmetic, comparisons, lane
- * access and the float <-> int conversions).
+/* The floating-point half of fixed-width SIMD: the 0xFD operations of the
+ * FLOAT family in simd.h that the interpreter does not run inline (ops.h,
+ * CX_WASM_SIMD_INLINE: lane access, splats, add/sub/mul/div): comparisons,
+ * rounding, abs/neg/sqrt/min/max/pmin/pmax and the conversions.
  *
  * A v128 is two stack slots, bytes 0..7 in the lower one; lane k of an N-lane
  * vector is bytes [k * 16/N, (k+1) * 16/N), little-endian. Each operation
@@ -10,8 +11,8 @@
  *
  * NaNs: the spec lets arithmetic (add .. sqrt, min/max, rounding, demote,
  * promote) return any canonical or arithmetic NaN, which is what the host's
- * IEEE arithmetic does. Operations the spec defines on bits (splat, lane
- * access, abs, neg, pmin, pmax) work on the integer image of the lanes, so a
+ * IEEE arithmetic does. Operations the spec defines on bits (abs, neg, pmin,
+ * pmax) work on the integer image of the lanes, so a
  * signalling NaN or its payload comes out exactly as it went in. The rules
  * for min/max and trunc_sat are those of the scalar operations in interp.c.
  */
@@ -130,45 +131,6 @@ static uint32_t sat_u32(double x) {
 #define CMP32(op) BINARY(float, 4, uint32_t, (x op y) ? UINT32_MAX : 0)
 #define CMP64(op) BINARY(double, 2, uint64_t, (x op y) ? UINT64_MAX : 0)
 
-/* Lane access: the validator checked the lane immediate; the mask only
- * keeps a corrupt one inside the vector. */
-static uint64_t *splat32(uint64_t *sp) {
-    uint32_t b = (uint32_t)sp[0], r[4] = {b, b, b, b};
-    vstore(sp, r);
-    return sp + 1;
-}
-static uint64_t *splat64(uint64_t *sp) {
-    uint64_t r[2] = {sp[0], sp[0]};
-    vstore(sp, r);
-    return sp + 1;
-}
-static uint64_t *extract32(uint32_t lane, uint64_t *sp) {
-    uint32_t v[4];
-    vload(sp - 1, v);
-    sp[-1] = v[lane & 3];
-    return sp - 1;
-}
-static uint64_t *extract64(uint32_t lane, uint64_t *sp) {
-    uint64_t v[2];
-    vload(sp - 1, v);
-    sp[-1] = v[lane & 1];
-    return sp - 1;
-}
-static uint64_t *replace32(uint32_t lane, uint64_t *sp) {
-    uint32_t v[4];
-    vload(sp - 2, v);
-    v[lane & 3] = (uint32_t)sp[0];
-    vstore(sp - 2, v);
-    return sp - 1;
-}
-static uint64_t *replace64(uint32_t lane, uint64_t *sp) {
-    uint64_t v[2];
-    vload(sp - 2, v);
-    v[lane & 1] = sp[0];
-    vstore(sp - 2, v);
-    return sp - 1;
-}
-
 /* The shape-changing conversions: f64x2 -> the low two lanes of a 32-bit
  * x4 (upper lanes zero), and the low two 32-bit lanes -> f64x2. Demotion of
  * a finite double beyond float range gives +-inf (IEEE conversion, Annex F). */
@@ -218,22 +180,8 @@ static uint64_t *convert_low_u(uint64_t *sp) {
     return sp;
 }
 
-uint64_t *cx_wasm_simd_float(uint32_t sub, uint32_t lane, uint64_t *sp) {
+uint64_t *cx_wasm_simd_float(uint32_t sub, uint64_t *sp) {
     switch (sub) {
-    /* lanes */
-    case 0x13: /* f32x4.splat */
-        return splat32(sp);
-    case 0x14: /* f64x2.splat */
-        return splat64(sp);
-    case 0x1f: /* f32x4.extract_lane */
-        return extract32(lane, sp);
-    case 0x20: /* f32x4.replace_lane */
-        return replace32(lane, sp);
-    case 0x21: /* f64x2.extract_lane */
-        return extract64(lane, sp);
-    case 0x22: /* f64x2.replace_lane */
-        return replace64(lane, sp);
-
     /* comparisons */
     case 0x41: /* f32x4.eq */
         CMP32(==);
@@ -291,14 +239,6 @@ uint64_t *cx_wasm_simd_float(uint32_t sub, uint32_t lane, uint64_t *sp) {
         UNARY(uint32_t, 4, uint32_t, x ^ SIGN32);
     case 0xe3: /* f32x4.sqrt */
         UNARY(float, 4, float, sqrtf(x));
-    case 0xe4: /* f32x4.add */
-        BINARY(float, 4, float, x + y);
-    case 0xe5: /* f32x4.sub */
-        BINARY(float, 4, float, x - y);
-    case 0xe6: /* f32x4.mul */
-        BINARY(float, 4, float, (x * y));
-    case 0xe7: /* f32x4.div */
-        BINARY(float, 4, float, x / y);
     case 0xe8: /* f32x4.min */
         BINARY(float, 4, float, min32(x, y));
     case 0xe9: /* f32x4.max */
@@ -316,14 +256,6 @@ uint64_t *cx_wasm_simd_float(uint32_t sub, uint32_t lane, uint64_t *sp) {
         UNARY(uint64_t, 2, uint64_t, x ^ SIGN64);
     case 0xef: /* f64x2.sqrt */
         UNARY(double, 2, double, sqrt(x));
-    case 0xf0: /* f64x2.add */
-        BINARY(double, 2, double, x + y);
-    case 0xf1: /* f64x2.sub */
-        BINARY(double, 2, double, x - y);
-    case 0xf2: /* f64x2.mul */
-        BINARY(double, 2, double, (x * y));
-    case 0xf3: /* f64x2.div */
-        BINARY(double, 2, double, x / y);
     case 0xf4: /* f64x2.min */
         BINARY(double, 2, double, min64(x, y));
     case 0xf5: /* f64x2.max */

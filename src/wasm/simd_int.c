@@ -1,6 +1,7 @@
-/* The integer half of fixed-width SIMD: every 0xFD operation of the INT
- * family in simd.h except v128.const, which the compiler turns into two
- * constant cells.
+/* The integer half of fixed-width SIMD: the 0xFD operations of the INT
+ * family in simd.h that the interpreter does not run inline (ops.h,
+ * CX_WASM_SIMD_INLINE: lane access, splats, shuffle, and/or/xor/not, plain
+ * add/sub/mul) and that are not v128.const, which compiles to two constants.
  *
  * A v128 is two stack slots, bytes 0..7 in the lower one; lane k of an iNxM
  * vector is bytes [k*N/8, (k+1)*N/8), little-endian, so on a little-endian
@@ -18,9 +19,8 @@
  * bits are those of the exact result. A comparison gives lanes of all ones
  * or zero; min, max and abs select with them by mask arithmetic (SEL), since
  * C's ?: does not take vector operands. The operations with no vector idiom
- * (saturation, q15mulr, narrow, bitmask, shuffle, swizzle) are loops of a
- * fixed length over typed arrays, which the compiler unrolls or vectorizes.
- * Extract and replace_lane touch the lane's bytes in the slots directly.
+ * (saturation, q15mulr, narrow, bitmask, swizzle) are loops of a fixed
+ * length over typed arrays, which the compiler unrolls or vectorizes.
  *
  * There is no run-time lane width: each case of the switch is straight-line
  * code for one opcode, written with the shape macros V, VV, VI, ... The
@@ -177,37 +177,6 @@ static inline void vput(uint64_t *slot, u64x2 v) {
         return sp - 2;                                                                             \
     } while (0)
 
-/* i:v, l:v: the scalar's low bytes in every lane; the scalar's slot and the
- * one above take the result. */
-#define SPLAT(T, E)                                                                                \
-    do {                                                                                           \
-        T r_ = (T){0} + (E)sp[0];                                                                  \
-        vput(sp, (u64x2)r_);                                                                       \
-        return sp + 1;                                                                             \
-    } while (0)
-
-/* The bytes of lane `lane` of lanes of type E in the v128 at slot. The
- * validator checked the lane; the mask only keeps a bad one in bounds. */
-#define LANE(slot, E) ((uint8_t *)(slot) + sizeof(E) * (lane & (16 / sizeof(E) - 1)))
-
-/* v:i, v:l: the lane of type E converted to R (uint32_t: an i32, whose
- * signed lanes come out sign-extended to 32 bits, zero-extended above). */
-#define EXTRACT(E, R)                                                                              \
-    do {                                                                                           \
-        E x;                                                                                       \
-        memcpy(&x, LANE(sp - 1, E), sizeof x);                                                     \
-        sp[-1] = (R)x;                                                                             \
-        return sp - 1;                                                                             \
-    } while (0)
-
-/* vi:v, vl:v: the scalar's low bytes into the lane. */
-#define REPLACE(E)                                                                                 \
-    do {                                                                                           \
-        E x = (E)sp[0];                                                                            \
-        memcpy(LANE(sp - 2, E), &x, sizeof x);                                                     \
-        return sp - 1;                                                                             \
-    } while (0)
-
 /* v:i, all_true: no lane of type T is zero. */
 #define ALL_TRUE(T)                                                                                \
     do {                                                                                           \
@@ -235,18 +204,6 @@ static inline u64x2 popcnt8(u64x2 x) {
     x = x - ((x >> 1) & 0x5555555555555555);
     x = (x & 0x3333333333333333) + ((x >> 2) & 0x3333333333333333);
     return (x + (x >> 4)) & 0x0f0f0f0f0f0f0f0f;
-}
-
-/* vv:v, i8x16.shuffle: the first operand's bytes, then the second's, picked
- * by the 16 lane indexes (below 32: the validator checked them, the mask
- * keeps a bad one in bounds). Common in vectorised code, so it stays inline;
- * each result byte is written in place, as assembling the result in
- * registers first costs more. */
-static inline uint64_t *shuffle(uint64_t *sp, const uint8_t *idx) {
-    uint8_t ab[32], *r = (uint8_t *)(sp - 3);
-    memcpy(ab, sp - 3, 32);
-    for (unsigned k = 0; k < 16; k++) r[k] = ab[idx[k] & 31];
-    return sp - 2;
 }
 
 /* The operations that are loops over lane arrays, kept out of line: their
@@ -300,7 +257,7 @@ static __attribute__((noinline)) uint64_t *lane_loops(uint32_t sub, uint64_t *sp
     return sp; /* v128.const, the FLOAT family, no such operation */
 }
 
-uint64_t *cx_wasm_simd_int(uint32_t sub, uint32_t lane, const uint8_t *imm, uint64_t *sp) {
+uint64_t *cx_wasm_simd_int(uint32_t sub, uint64_t *sp) {
     switch (sub) {
         /* The comparisons: 0x23..0x40 ten per lane width (eq ne lt_s lt_u gt_s
          * gt_u le_s le_u ge_s ge_u), then the six of i64x2. */
@@ -320,47 +277,6 @@ uint64_t *cx_wasm_simd_int(uint32_t sub, uint32_t lane, const uint8_t *imm, uint
     case 0xdb: /* i64x2.ge_s */
         VV(i64x2, a >= b);
 
-    case 0x0d: /* i8x16.shuffle */
-        return shuffle(sp, imm);
-    case 0x0f: /* i8x16.splat */
-        SPLAT(u8x16, uint8_t);
-    case 0x10: /* i16x8.splat */
-        SPLAT(u16x8, uint16_t);
-    case 0x11: /* i32x4.splat */
-        SPLAT(u32x4, uint32_t);
-    case 0x12: /* i64x2.splat */
-        SPLAT(u64x2, uint64_t);
-    case 0x15: /* i8x16.extract_lane_s */
-        EXTRACT(int8_t, uint32_t);
-    case 0x16: /* i8x16.extract_lane_u */
-        EXTRACT(uint8_t, uint32_t);
-    case 0x17: /* i8x16.replace_lane */
-        REPLACE(uint8_t);
-    case 0x18: /* i16x8.extract_lane_s */
-        EXTRACT(int16_t, uint32_t);
-    case 0x19: /* i16x8.extract_lane_u */
-        EXTRACT(uint16_t, uint32_t);
-    case 0x1a: /* i16x8.replace_lane */
-        REPLACE(uint16_t);
-    case 0x1b: /* i32x4.extract_lane */
-        EXTRACT(uint32_t, uint32_t);
-    case 0x1c: /* i32x4.replace_lane */
-        REPLACE(uint32_t);
-    case 0x1d: /* i64x2.extract_lane */
-        EXTRACT(uint64_t, uint64_t);
-    case 0x1e: /* i64x2.replace_lane */
-        REPLACE(uint64_t);
-
-    case 0x4d: /* v128.not */
-        V(u64x2, ~a);
-    case 0x4e: /* v128.and */
-        VV(u64x2, a & b);
-    case 0x4f: /* v128.andnot */
-        VV(u64x2, a & ~b);
-    case 0x50: /* v128.or */
-        VV(u64x2, a | b);
-    case 0x51: /* v128.xor */
-        VV(u64x2, a ^ b);
     case 0x52: { /* v128.bitselect v1 v2 c, vvv:v: v1's bits where c's are set, else v2's */
         u64x2 x = vget(sp - 5), y = vget(sp - 3), c = vget(sp - 1);
         vput(sp - 5, SEL(u64x2, c, x, y));
@@ -387,10 +303,6 @@ uint64_t *cx_wasm_simd_int(uint32_t sub, uint32_t lane, const uint8_t *imm, uint
         VI(i8x16, a >> n);
     case 0x6d: /* shr_u */
         VI(u8x16, a >> n);
-    case 0x6e: /* add */
-        VV(u8x16, a + b);
-    case 0x71: /* sub */
-        VV(u8x16, a - b);
     case 0x76: /* min_s */
         VV(i8x16, SEL(i8x16, a < b, a, b));
     case 0x77: /* min_u */
@@ -433,12 +345,6 @@ uint64_t *cx_wasm_simd_int(uint32_t sub, uint32_t lane, const uint8_t *imm, uint
         VI(i16x8, a >> n);
     case 0x8d: /* shr_u */
         VI(u16x8, a >> n);
-    case 0x8e: /* add */
-        VV(u16x8, a + b);
-    case 0x91: /* sub */
-        VV(u16x8, a - b);
-    case 0x95: /* mul */
-        VV(u16x8, a * b);
     case 0x96: /* min_s */
         VV(i16x8, SEL(i16x8, a < b, a, b));
     case 0x97: /* min_u */
@@ -479,12 +385,6 @@ uint64_t *cx_wasm_simd_int(uint32_t sub, uint32_t lane, const uint8_t *imm, uint
         VI(i32x4, a >> n);
     case 0xad: /* shr_u */
         VI(u32x4, a >> n);
-    case 0xae: /* add */
-        VV(u32x4, a + b);
-    case 0xb1: /* sub */
-        VV(u32x4, a - b);
-    case 0xb5: /* mul */
-        VV(u32x4, a * b);
     case 0xb6: /* min_s */
         VV(i32x4, SEL(i32x4, a < b, a, b));
     case 0xb7: /* min_u */
@@ -526,12 +426,6 @@ uint64_t *cx_wasm_simd_int(uint32_t sub, uint32_t lane, const uint8_t *imm, uint
         VI(i64x2, a >> n);
     case 0xcd: /* shr_u */
         VI(u64x2, a >> n);
-    case 0xce: /* add */
-        VV(u64x2, a + b);
-    case 0xd1: /* sub */
-        VV(u64x2, a - b);
-    case 0xd5: /* mul */
-        VV(u64x2, a * b);
     case 0xdc: /* extmul_low_i32x4_s */
         EXTMUL(i32x2, i64x2, u64x2, 0);
     case 0xdd: /* extmul_high_i32x4_s */
