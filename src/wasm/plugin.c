@@ -3,6 +3,7 @@
  * See docs/WASM.md for the byte formats. Every guest pointer and length is
  * checked against the memory before use. */
 #include <stdlib.h>
+#include "http/h1.h"
 #include "wasm_int.h"
 
 int cx_wasm_plugin_call(cx_wasm_instance *inst, const void *req, size_t len, uint8_t **resp,
@@ -47,13 +48,11 @@ int cx_wasm_plugin_call(cx_wasm_instance *inst, const void *req, size_t len, uin
 
 /* ---- the response bytes ------------------------------------------------------------ */
 
-static bool is_tchar(uint8_t c) {
-    if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')) return true;
-    return c && strchr("!#$%&'*+-.^_`|~", c) != NULL;
-}
-
 /* One pass over the head: checks everything, and reports each header when
- * on_header is given. Returns 0, CX_EPARSE (with *why) or on_header's code. */
+ * on_header is given. Names and values are held to the HTTP parser's rules
+ * (tchar; VCHAR, obs-text, SP, HTAB), so nothing a plugin answers can reach
+ * the response or a context value that a client could not have sent.
+ * Returns 0, CX_EPARSE (with *why) or on_header's code. */
 static int walk(const uint8_t *r, size_t len,
                 int (*on_header)(void *, const char *, size_t, const char *, size_t), void *arg,
                 int *status, size_t *body_off, const char **why) {
@@ -78,7 +77,7 @@ static int walk(const uint8_t *r, size_t len,
         }
         if (r[p] == '\n') break;
         size_t name = p;
-        while (p < len && is_tchar(r[p])) p++;
+        while (p < len && (cx_h1_cc[r[p]] & CX_H1_C_TOKEN)) p++;
         if (p == name || p == len || r[p] != ':') {
             *why = "malformed header name";
             return CX_EPARSE;
@@ -87,9 +86,9 @@ static int walk(const uint8_t *r, size_t len,
         p++;
         while (p < len && (r[p] == ' ' || r[p] == '\t')) p++;
         size_t value = p;
-        while (p < len && r[p] != '\n' && r[p] != '\r' && r[p] != 0) p++;
+        while (p < len && (cx_h1_cc[r[p]] & CX_H1_C_VALUE)) p++;
         if (p == len || r[p] != '\n') {
-            *why = "header value holds CR or NUL, or has no LF";
+            *why = "header value holds a control character (CR, NUL, ...) or has no LF";
             return CX_EPARSE;
         }
         size_t end = p;

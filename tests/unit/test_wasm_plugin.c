@@ -79,6 +79,8 @@ TEST(response_parse_accepts_and_rejects) {
     CHECK_EQ(st, 0);
     CHECK_EQ(off, 3);
     CHECK_EQ(parse("404\n\n", &st, &off, &nh), 0);
+    /* tabs and obs-text are field-value octets, as in a request */
+    CHECK_EQ(parse("200\nX: a\tb \xc3\xa9\n\n", &st, &off, &nh), 0);
     const char *bad[] = {"",
                          "200",
                          "200\n",
@@ -93,6 +95,12 @@ TEST(response_parse_accepts_and_rejects) {
                          "200\n: v\n\n",
                          "200\nX Y: v\n\n",
                          "200\nX: a\rb\n\n",
+                         "200\nX: a\x01"
+                         "b\n\n",
+                         "200\nX: a\x1b[2Jb\n\n",
+                         "200\nX: a\x7f\n\n",
+                         "200\nCx-Ctx-user: a\vb\n\n",
+                         "200\nX\x80Y: v\n\n",
                          "200\nX: v\n",
                          "hello, not a response"};
     for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
