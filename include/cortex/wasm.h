@@ -326,7 +326,8 @@ int cx_wasm_plugin_call(cx_wasm_instance *inst, const void *req, size_t len, uin
  * "LF", body; see docs/WASM.md) and report them. STATUS is 200..599, or 0,
  * which means "continue" (only a middleware plugin may answer it: the
  * request goes on down the chain with the headers added to the response).
- * Header names are HTTP tokens, values hold no CR, LF or NUL; at most
+ * Header names are HTTP tokens, values are HTTP field values (no CR, LF,
+ * NUL or other control byte but tab); at most
  * CX_WASM_PLUGIN_MAX_HEADERS of them. on_header (may be NULL) is called for
  * each header, in order, only once the whole response has been checked;
  * a non-zero return stops and is returned. Returns 0 with *status and

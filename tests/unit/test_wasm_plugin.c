@@ -608,4 +608,67 @@ TEST(plugin_call_pooled_directly) {
     cx_wasm_module_free(g_spin);
 }
 
+/* cx_wasm_plugin_call itself, on this thread: the round trip, each failure
+ * code, and the trap it reports. */
+TEST(plugin_call_directly) {
+    NEED(path, "plugin.wasm");
+    NEED(trap_path, "test_trap.wasm");
+    NEED(spin_path, "test_spin.wasm");
+    cx_wasm_module *m = load(path), *tm = load(trap_path), *sm = load(spin_path), *empty = NULL;
+    static const uint8_t none[] = {0, 'a', 's', 'm', 1, 0, 0, 0};
+    CHECK_EQ(cx_wasm_module_new(none, sizeof none, NULL, &empty, NULL), 0);
+    CHECK(m && tm && sm && empty);
+    cx_wasm_instance *inst, *ti, *si, *ei;
+    CHECK_EQ(cx_wasm_instance_new(m, NULL, NULL, &inst, NULL, NULL), 0);
+    CHECK_EQ(cx_wasm_instance_new(tm, NULL, NULL, &ti, NULL, NULL), 0);
+    CHECK_EQ(cx_wasm_instance_new(sm, NULL, NULL, &si, NULL, NULL), 0);
+    CHECK_EQ(cx_wasm_instance_new(empty, NULL, NULL, &ei, NULL, NULL), 0);
+    static const char req[] = "POST /direct\nX-A: b\n\nabc";
+    uint8_t *resp = NULL;
+    size_t len = 0;
+    cx_wasm_trap trap = CX_WASM_TRAP_UNREACHABLE;
+    CHECK_EQ(cx_wasm_plugin_call(inst, req, sizeof req - 1, &resp, &len, &trap), 0);
+    CHECK_EQ(trap, CX_WASM_TRAP_NONE);
+    int st = 0;
+    size_t off = 0;
+    CHECK_EQ(cx_wasm_plugin_response_parse(resp, len, NULL, NULL, &st, &off, NULL), 0);
+    CHECK_EQ(st, 200);
+    CHECK(memmem(resp + off, len - off, "POST /direct (body 3 bytes)", 27) != NULL);
+    free(resp);
+    /* the same instance serves again */
+    CHECK_EQ(cx_wasm_plugin_call(inst, "GET /\n\n", 7, &resp, &len, NULL), 0);
+    free(resp);
+    CHECK_EQ(cx_wasm_plugin_call(NULL, req, 1, &resp, &len, &trap), CX_EINVAL);
+    CHECK_EQ(cx_wasm_plugin_call(inst, NULL, 1, &resp, &len, &trap), CX_EINVAL);
+    CHECK_EQ(cx_wasm_plugin_call(inst, req, 1, NULL, &len, &trap), CX_EINVAL);
+    CHECK_EQ(cx_wasm_plugin_call(inst, req, 1, &resp, NULL, &trap), CX_EINVAL);
+    CHECK_EQ(cx_wasm_plugin_call(ei, req, 1, &resp, &len, &trap), CX_ENOTFOUND);
+    CHECK_EQ(cx_wasm_plugin_call(ti, req, 1, &resp, &len, &trap), CX_EPROTO);
+    CHECK_EQ(trap, CX_WASM_TRAP_UNREACHABLE);
+    CHECK(resp == NULL);
+    cx_wasm_instance_set_fuel(si, 10000);
+    CHECK_EQ(cx_wasm_plugin_call(si, req, 1, &resp, &len, &trap), CX_ELIMIT);
+    CHECK_EQ(trap, CX_WASM_TRAP_FUEL);
+    cx_wasm_instance_free(inst);
+    cx_wasm_instance_free(ti);
+    cx_wasm_instance_free(si);
+    cx_wasm_instance_free(ei);
+    cx_wasm_module_free(m);
+    cx_wasm_module_free(tm);
+    cx_wasm_module_free(sm);
+    cx_wasm_module_free(empty);
+}
+
+/* Every trap kind has its own message, and an unknown value still gets one. */
+TEST(trap_messages_are_distinct) {
+    const char *seen[CX_WASM_TRAP_EXIT + 1];
+    for (int k = CX_WASM_TRAP_NONE; k <= CX_WASM_TRAP_EXIT; k++) {
+        seen[k] = cx_wasm_trap_message((cx_wasm_trap)k);
+        CHECK(seen[k] && seen[k][0]);
+        for (int j = 0; j < k; j++) CHECK(strcmp(seen[j], seen[k]) != 0);
+    }
+    CHECK_STR(cx_wasm_trap_message(CX_WASM_TRAP_DIV_ZERO), "integer divide by zero");
+    CHECK_STR(cx_wasm_trap_message((cx_wasm_trap)999), "unknown trap");
+}
+
 TEST_MAIN()
