@@ -165,6 +165,15 @@ cpu_ticks() {  # pids...: utime + stime summed (each over all its threads)
     echo "$sum"
 }
 
+sys_ticks() {  # pids...: stime alone (the kernel's share of cpu_ticks)
+    local p sum=0 t
+    for p in "$@"; do
+        t=$(sed 's/.*) //' "/proc/$p/stat" 2>/dev/null | awk '{print $13}')
+        sum=$((sum + ${t:-0}))
+    done
+    echo "$sum"
+}
+
 rss_kib() {  # pids...: VmRSS summed
     local p sum=0 t
     for p in "$@"; do
@@ -342,14 +351,16 @@ measure() {  # server test conns run: one measured run appended to $TSV
     path=$(test_path "$2")
     depth=$(test_depth "$2")
     mapfile -t pids < <(tree_pids "$SRV_PID")
-    local srv0 srv1 t0 t1 c0 c1 f0 f1
+    local srv0 srv1 sys0 sys1 t0 t1 c0 c1 f0 f1
     srv0=$(cpu_ticks "${pids[@]}")
+    sys0=$(sys_ticks "${pids[@]}")
     read -r s0 e0 < <(core_ticks "$SERVER_CPU")
     read -r c0 f0 < <(core_ticks "$CLIENT_CPU")
     t0=$(date +%s%N)
     wrk_to "$out" "$3" "$DURATION" "$path" "$depth"
     t1=$(date +%s%N)
     srv1=$(cpu_ticks "${pids[@]}")
+    sys1=$(sys_ticks "${pids[@]}")
     read -r s1 e1 < <(core_ticks "$SERVER_CPU")
     read -r c1 f1 < <(core_ticks "$CLIENT_CPU")
     { echo "### $1 $2 c=$3 run $4"; cat "$out"; } >>"$RAW"
@@ -362,8 +373,9 @@ measure() {  # server test conns run: one measured run appended to $TSV
     for f in requests duration_us bytes p50_us p99_us errors; do
         printf '\t%s' "$(stat_field "$out" "$f")" >>"$TSV"
     done
-    printf '\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' $((srv1 - srv0)) $(((t1 - t0) / 1000)) \
-        $((s1 - s0)) $((e1 - e0)) $((c1 - c0)) $((f1 - f0)) "$CLK_TCK" "$WRK_CPU_MS" >>"$TSV"
+    printf '\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' $((srv1 - srv0)) $(((t1 - t0) / 1000)) \
+        $((s1 - s0)) $((e1 - e0)) $((c1 - c0)) $((f1 - f0)) "$CLK_TCK" "$WRK_CPU_MS" \
+        $((sys1 - sys0)) >>"$TSV"
     say "  $1 $2 c=$3 run $4: $(awk '/^Requests\/sec/ {print $2}' "$out") req/s"
 }
 

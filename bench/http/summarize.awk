@@ -3,7 +3,7 @@
 # Input (tab-separated, one row per measured run):
 #   server test conns run requests duration_us bytes p50_us p99_us errors
 #   server_ticks elapsed_us server_core_busy server_core_total
-#   client_core_busy client_core_total clk_tck wrk_cpu_ms
+#   client_core_busy client_core_total clk_tck wrk_cpu_ms server_sys_ticks
 # Variables: tests, conns, servers (space-separated, in report order), idle,
 # interleave (1: run r of every server ran back to back, so per-round ratios mean something),
 # depth, noise (percent of a core taken by other processes above which a row
@@ -63,6 +63,7 @@ function ratio(key, base, name) {
     add(key, "bpr", $5 > 0 ? $7 / $5 : 0)
     add(key, "cpu_pct", $12 > 0 ? 100 * cpu / ($12 / 1e6) : 0)
     add(key, "us_req", $5 > 0 ? 1e6 * cpu / $5 : 0)
+    add(key, "sys_req", $5 > 0 ? 1e6 * ($19 / $17) / $5 : 0)
     add(key, "kreq_cs", cpu > 0 ? $5 / cpu / 1000 : 0)
     if (cpu > 0) round_kreq[key, $4] = $5 / cpu / 1000
     wrk_pct = $12 > 0 ? 100 * ($18 / 1000) / ($12 / 1e6) : 0
@@ -99,17 +100,17 @@ function efficiency_table(    ti, ci, si, t, c, sv, key, base, nt, nc, ns, T, C,
     nt = split(tests, T, " "); nc = split(conns, C, " "); ns = split(servers, S, " ")
     print "### Server CPU per request"
     print ""
-    print "| test | conns | server | server CPU % | CPU µs/req (median) | min – max | k req per core-s | ÷ Cortex | bytes/resp | wrk CPU % | other load % server / client core |"
-    print "|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|"
+    print "| test | conns | server | server CPU % | CPU µs/req (median) | min – max | of which kernel | k req per core-s | ÷ Cortex | bytes/resp | wrk CPU % | other load % server / client core |"
+    print "|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
     for (ti = 1; ti <= nt; ti++) for (ci = 1; ci <= nc; ci++) for (si = 1; si <= ns; si++) {
         t = T[ti]; c = C[ci]; sv = S[si]
         key = t SUBSEP c SUBSEP sv
         if (!(key in have)) continue
         base = t SUBSEP c SUBSEP "cortex"
         noisy = is_noisy(key)
-        printf "| %s | %s | %s | %.0f | %.2f | %s | %.0f | %s | %.0f | %.0f | %.0f / %.0f%s |\n",
+        printf "| %s | %s | %s | %.0f | %.2f | %s | %.2f | %.0f | %s | %.0f | %.0f | %.0f / %.0f%s |\n",
             t, c, sv, median(key, "cpu_pct"), median(key, "us_req"), spread(key, "us_req", "%.2f"),
-            median(key, "kreq_cs"), ratio(key, base, "kreq_cs"), median(key, "bpr"),
+            median(key, "sys_req"), median(key, "kreq_cs"), ratio(key, base, "kreq_cs"), median(key, "bpr"),
             median(key, "wrk"), median(key, "other_s"), median(key, "other_c"), noisy ? " †" : ""
     }
     print ""
@@ -167,6 +168,8 @@ END {
     memory_table()
     print "÷ Cortex: this server's median divided by Cortex's in the same test (req/s in the first"
     print "table, requests per server core-second in the second); — when Cortex did not run."
+    print "of which kernel: the server's system time per request (/proc stime), the part spent in"
+    print "the kernel's socket and TCP code rather than in the server's own."
     if (any_noisy) {
         print "†: other processes took more than " noise "% of a benchmark core during these runs;"
         print "their req/s are unreliable (CPU µs/req suffers less)."
