@@ -156,23 +156,17 @@ cleanup() {
 
 # ---- /proc readings ----------------------------------------------------------
 
-cpu_ticks() {  # pids...: utime + stime summed (each over all its threads)
-    local p sum=0 t
+stat_ticks() {  # awk-sum pids...: that sum of /proc/PID/stat fields, over the pids
+    local sum_of=$1 p sum=0 t
+    shift
     for p in "$@"; do
-        t=$(sed 's/.*) //' "/proc/$p/stat" 2>/dev/null | awk '{print $12 + $13}')
+        t=$(sed 's/.*) //' "/proc/$p/stat" 2>/dev/null | awk "{print $sum_of}")
         sum=$((sum + ${t:-0}))
     done
     echo "$sum"
 }
-
-sys_ticks() {  # pids...: stime alone (the kernel's share of cpu_ticks)
-    local p sum=0 t
-    for p in "$@"; do
-        t=$(sed 's/.*) //' "/proc/$p/stat" 2>/dev/null | awk '{print $13}')
-        sum=$((sum + ${t:-0}))
-    done
-    echo "$sum"
-}
+cpu_ticks() { stat_ticks '$12 + $13' "$@"; } # utime + stime (each over all its threads)
+sys_ticks() { stat_ticks '$13' "$@"; }       # stime alone: the kernel's share
 
 rss_kib() {  # pids...: VmRSS summed
     local p sum=0 t
