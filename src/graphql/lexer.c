@@ -1,6 +1,7 @@
 /* GraphQL lexer: one token at a time, with graphql-js's error messages and
  * locations (lines end at \n, \r\n or \r; columns count UTF-16 units). */
 #include "gql_int.h"
+#include "core/hexval.h"
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -203,18 +204,11 @@ static void put_utf8(cx_buf *b, uint32_t cp) {
     cx_buf_append(b, t, n);
 }
 
-static int hexv(int c) {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
-}
-
 /* \uXXXX at p (p at the backslash); returns the code unit or -1. */
 static int32_t read_u4(gq_lexer *lx, size_t p) {
     int32_t v = 0;
     for (int i = 2; i < 6; i++) {
-        int h = hexv(at(lx, p + (size_t)i));
+        int c = at(lx, p + (size_t)i), h = c < 0 ? -1 : cx_hexval((unsigned char)c);
         if (h < 0) return -1;
         v = v * 16 + h;
     }
@@ -295,7 +289,7 @@ static bool read_string(gq_lexer *lx, size_t start) {
                             ok = q > p + 3;
                             break;
                         }
-                        int h = hexv(ch);
+                        int h = cx_hexval((unsigned char)ch);
                         if (h < 0 || v > 0x10FFFF) break;
                         v = v * 16 + (uint32_t)h;
                         q++;

@@ -9,6 +9,7 @@
  * rules.
  */
 #include "h1.h"
+#include "core/hexval.h"
 #include <cortex/error.h>
 #include <string.h>
 
@@ -47,10 +48,6 @@ void cx_h1_chunked_init(cx_h1_chunked *d) {
     d->max_trailer_bytes = CX_H1_DEFAULT_MAX_TRAILER_BYTES;
 }
 
-static int hexval(unsigned char c) {
-    return c <= '9' ? c - '0' : (c | 0x20) - 'a' + 10;
-}
-
 static int failed(cx_h1_chunked *d, int err, const char *why) {
     d->state = CH_FAILED;
     d->err = err;
@@ -76,12 +73,12 @@ static int size_line(cx_h1_chunked *d, unsigned char c) {
     switch (d->state) {
     case CH_SIZE0:
         if (!IS(c, CX_H1_C_HEX)) return -1;
-        d->remaining = (uint64_t)hexval(c);
+        d->remaining = (uint64_t)cx_hexval(c);
         return CH_SIZE;
     case CH_SIZE:
         if (!IS(c, CX_H1_C_HEX)) return after_item(c, false);
         if (d->line_len > 16) return -1; /* line_len counts this digit already */
-        d->remaining = d->remaining << 4 | (uint64_t)hexval(c);
+        d->remaining = d->remaining << 4 | (uint64_t)cx_hexval(c);
         return CH_SIZE;
     case CH_BWS_SEMI:
         return BWS(c) ? CH_BWS_SEMI : c == ';' ? CH_EXT_NAME0 : -1;

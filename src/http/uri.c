@@ -5,15 +5,12 @@
  * unless the caller asks for that value.
  */
 #include "h1.h"
+#include "core/hexval.h"
 #include <cortex/error.h>
 #include <string.h>
 
 #define CC(c)     (cx_h1_cc[(unsigned char)(c)])
 #define IS(c, cl) ((CC(c) & (cl)) != 0)
-
-static int hexval(unsigned char c) {
-    return c <= '9' ? c - '0' : (c | 0x20) - 'a' + 10;
-}
 
 /* The byte at s[*i] decoded, advancing *i; -1 on a bad escape or NUL. */
 static int decode_at(cx_str s, size_t *i, bool plus_as_space) {
@@ -21,8 +18,8 @@ static int decode_at(cx_str s, size_t *i, bool plus_as_space) {
     if (c == '%') {
         if (s.len - *i < 3 || !IS(s.ptr[*i + 1], CX_H1_C_HEX) || !IS(s.ptr[*i + 2], CX_H1_C_HEX))
             return -1;
-        c = (unsigned char)(hexval((unsigned char)s.ptr[*i + 1]) << 4 |
-                            hexval((unsigned char)s.ptr[*i + 2]));
+        c = (unsigned char)(cx_hexval((unsigned char)s.ptr[*i + 1]) << 4 |
+                            cx_hexval((unsigned char)s.ptr[*i + 2]));
         *i += 2;
     } else if (c == '+' && plus_as_space) {
         c = ' ';

@@ -10,6 +10,7 @@
  * the C stack, about 1 KiB) and move to the heap only for larger documents.
  */
 #include "json_int.h"
+#include "core/hexval.h"
 #include <cortex/error.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -163,16 +164,9 @@ static inline size_t scan_str(const char *p) {
 #endif
 }
 
-static inline int hexval(unsigned char c) {
-    if ((unsigned)(c - '0') < 10) return c - '0';
-    c |= 0x20;
-    if ((unsigned)(c - 'a') < 6) return c - 'a' + 10;
-    return -1;
-}
-
 static inline int32_t hex4(const char *p) {
     const unsigned char *u = (const unsigned char *)p;
-    int a = hexval(u[0]), b = hexval(u[1]), c = hexval(u[2]), d = hexval(u[3]);
+    int a = cx_hexval(u[0]), b = cx_hexval(u[1]), c = cx_hexval(u[2]), d = cx_hexval(u[3]);
     if ((a | b | c | d) < 0) return -1;
     return a << 12 | b << 8 | c << 4 | d;
 }

@@ -3,7 +3,7 @@
  * rather than something silently padded or truncated. */
 #include <cortex/error.h>
 #include <cortex/web3.h>
-#include "hexval.h"
+#include "core/hexval.h"
 
 static int strip(const char **s, size_t *n, unsigned flags) {
     if (!(flags & CX_HEX_PREFIX)) return 0;
@@ -23,7 +23,7 @@ int cx_hex_decode(const char *s, size_t n, unsigned flags, uint8_t *out, size_t 
      * the ones that fit are written. */
     bool fits = n / 2 <= cap;
     for (size_t i = 0; i < n; i += 2) {
-        int hi = cx_hexval(s[i]), lo = cx_hexval(s[i + 1]);
+        int hi = cx_hexval((unsigned char)s[i]), lo = cx_hexval((unsigned char)s[i + 1]);
         if (hi < 0 || lo < 0) return CX_EPARSE;
         if (fits) out[i / 2] = (uint8_t)(hi << 4 | lo);
     }
@@ -50,7 +50,7 @@ const char *cx_hex_problem(const char *s, size_t n, unsigned flags) {
     if (!s && n) return "no text";
     if (strip(&s, &n, flags)) return "missing 0x prefix";
     for (size_t i = 0; i < n; i++)
-        if (cx_hexval(s[i]) < 0) return "non-hex character";
+        if (cx_hexval((unsigned char)s[i]) < 0) return "non-hex character";
     if (n % 2) return "odd number of hex digits";
     return NULL;
 }

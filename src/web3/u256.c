@@ -3,7 +3,7 @@
 #include <string.h>
 #include <cortex/error.h>
 #include <cortex/web3.h>
-#include "hexval.h"
+#include "core/hexval.h"
 
 cx_u256 cx_u256_from_u64(uint64_t v) {
     cx_u256 r = {{0}};
@@ -28,12 +28,12 @@ int cx_u256_parse(const char *s, size_t n, cx_u256 *out) {
         n -= 2;
         if (n == 0) return CX_EPARSE;
         for (size_t k = 0; k < n; k++)
-            if (cx_hexval(s[k]) < 0) return CX_EPARSE;
+            if (cx_hexval((unsigned char)s[k]) < 0) return CX_EPARSE;
         size_t i = 0;
         while (i < n && s[i] == '0') i++; /* leading zeros do not count against 64 */
         if (n - i > 64) return CX_ERANGE;
         for (size_t k = 0; k < n - i; k++) {
-            int d = cx_hexval(s[n - 1 - k]);
+            int d = cx_hexval((unsigned char)s[n - 1 - k]);
             r.b[31 - k / 2] |= (uint8_t)(k % 2 ? d << 4 : d);
         }
         *out = r;
