@@ -630,8 +630,16 @@ static int cmd_run(int argc, char **argv) {
     }
     uint32_t np = cx_wasm_func_param_count(f), nr = cx_wasm_func_result_count(f);
     int nargs = invoke ? argc - first_arg : 0;
-    if ((uint32_t)nargs != np || np > 64 || nr > 64) {
-        fprintf(stderr, "cortex wasm: %s takes %u arguments\n", name, np);
+    if (np > 64 || nr > 64) {
+        fprintf(stderr,
+                "cortex wasm: %s has %u parameters and %u results; the CLI handles 64 of each\n",
+                name, np, nr);
+        status = 2;
+        goto done;
+    }
+    if ((uint32_t)nargs != np) {
+        fprintf(stderr, "cortex wasm: %s takes %u argument%s, %d given\n", name, np,
+                np == 1 ? "" : "s", nargs);
         status = 2;
         goto done;
     }

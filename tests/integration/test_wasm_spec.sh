@@ -72,6 +72,9 @@ WAT
     r=$("$bin" wasm run "$tmp/v.wasm" --invoke addv -- 0x12 0x34 2>&1)
     [[ $? -eq 2 && $r == *"bad argument"* ]] && ok "a malformed v128 argument is refused" \
         || bad "bad v128 arg: '$r'"
+    r=$("$bin" wasm run "$tmp/add.wasm" --invoke add -- 1 2>&1)
+    [[ $? -eq 2 && $r == *"add takes 2 arguments, 1 given"* ]] \
+        && ok "a wrong argument count is refused with the count" || bad "arg count: '$r'"
     r=$("$bin" wasm run "$tmp/add.wasm" --fuel 100000 --invoke spin 2>&1)
     [[ $? -ne 0 && $r == *"fuel"* ]] && ok "run with fuel limit traps" || bad "fuel: '$r'"
 else
