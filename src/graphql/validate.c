@@ -208,6 +208,17 @@ static void walk_list(walker *w, const gq_list *l, const gq_node *parent) {
 
 static void walk_value(walker *w, const gq_node *n, const gq_node *parent);
 
+/* The selection set of n (an operation, fragment or field) with the type
+ * on top of v->type as its parent type; enter() sees it as (NULL, n). */
+static void walk_selection(walker *w, const gq_node *n) {
+    V *v = w->v;
+    gq_type *nt = gq_named(TOP(v->type, v->ntype));
+    PUSH(v->parent, v->nparent, gq_is_composite(nt) ? nt : NULL);
+    if (w->enter) w->enter(w, NULL, n);
+    walk_list(w, &n->sel, n);
+    POP(v->nparent);
+}
+
 static void walk(walker *w, const gq_node *n, const gq_node *parent) {
     V *v = w->v;
     if (stop(v) || ++w->depth > MAXD - 8) {
@@ -224,12 +235,7 @@ static void walk(walker *w, const gq_node *n, const gq_node *parent) {
         if (w->enter) w->enter(w, n, parent);
         if (!w->skip_vardefs) walk_list(w, &n->args, n);
         walk_list(w, &n->dirs, n);
-        /* selection set */
-        gq_type *nt = gq_named(TOP(v->type, v->ntype));
-        PUSH(v->parent, v->nparent, gq_is_composite(nt) ? nt : NULL);
-        if (w->enter) w->enter(w, NULL, n); /* selection set */
-        walk_list(w, &n->sel, n);
-        POP(v->nparent);
+        walk_selection(w, n);
         if (w->leave) w->leave(w, n, parent);
         POP(v->ntype);
         break;
@@ -245,11 +251,7 @@ static void walk(walker *w, const gq_node *n, const gq_node *parent) {
         if (w->enter) w->enter(w, n, parent);
         if (n->type) walk(w, n->type, n);
         walk_list(w, &n->dirs, n);
-        gq_type *nt = gq_named(TOP(v->type, v->ntype));
-        PUSH(v->parent, v->nparent, gq_is_composite(nt) ? nt : NULL);
-        if (w->enter) w->enter(w, NULL, n); /* selection set */
-        walk_list(w, &n->sel, n);
-        POP(v->nparent);
+        walk_selection(w, n);
         if (w->leave) w->leave(w, n, parent);
         POP(v->ntype);
         break;
@@ -263,13 +265,7 @@ static void walk(walker *w, const gq_node *n, const gq_node *parent) {
         if (w->enter) w->enter(w, n, parent);
         walk_list(w, &n->args, n);
         walk_list(w, &n->dirs, n);
-        if (n->has_sel) {
-            gq_type *nt = gq_named(TOP(v->type, v->ntype));
-            PUSH(v->parent, v->nparent, gq_is_composite(nt) ? nt : NULL);
-            if (w->enter) w->enter(w, NULL, n);
-            walk_list(w, &n->sel, n);
-            POP(v->nparent);
-        }
+        if (n->has_sel) walk_selection(w, n);
         if (w->leave) w->leave(w, n, parent);
         POP(v->ntype);
         POP(v->nfdef);
