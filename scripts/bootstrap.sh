@@ -10,7 +10,7 @@ build_pkgs=(build-essential cmake pkg-config libyaml-dev libssl-dev libnghttp2-d
 test_pkgs=(clang libclang-rt-14-dev curl python3 valgrind openssl nghttp2-client nodejs npm
            lld wasi-libc libclang-rt-14-dev-wasm32 wabt prometheus
            gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user)
-bench_pkgs=(wrk nginx-light h2o nodejs libjansson-dev libcjson-dev util-linux)
+bench_pkgs=(wrk nginx-light h2o nodejs libjansson-dev libcjson-dev liburing-dev util-linux)
 
 want=("${build_pkgs[@]}" "${test_pkgs[@]}")
 if [[ "${1:-}" == bench ]]; then want+=("${bench_pkgs[@]}"); fi

@@ -13,6 +13,8 @@
 #   WARMUP [2]         unmeasured seconds before each test's runs (0: none)
 #   CONNS ["64 256"]   connection counts               TESTS ["plaintext pipeline json"]
 #   SERVERS ["cortex nginx h2o node"]                  PIPELINE_DEPTH [16]
+#                      also: floor, floor-uring (bench/http/floor.c: the least
+#                      a server can do per request, a yardstick, not a peer)
 #   IDLE_CONNS [5000]  idle connections for the memory test (0: skip the test)
 #   CORTEX_BIN         the cortex binary [newest of $ROOT/build*/cortex]
 #   CORTEX_ARGS        extra `cortex serve` flags ["--set log.access=false"]
@@ -88,7 +90,8 @@ check_settings() {
         [[ $t =~ ^(plaintext|pipeline|json)$ ]] || die "TESTS: unknown test '$t'"
     done
     for s in $SERVERS; do
-        [[ $s =~ ^(cortex|nginx|h2o|node)$ ]] || die "SERVERS: unknown server '$s'"
+        [[ $s =~ ^(cortex|nginx|h2o|node|floor|floor-uring)$ ]] ||
+            die "SERVERS: unknown server '$s'"
     done
     [[ $H2O_HANDLER =~ ^(file|mruby)$ ]] || die "H2O_HANDLER: file or mruby"
     for t in wrk taskset curl cc ps ss; do
@@ -200,6 +203,7 @@ server_missing() {  # name: prints why it cannot run, if it cannot
     nginx) command -v nginx >/dev/null || echo "nginx is not installed" ;;
     h2o) command -v h2o >/dev/null || echo "h2o is not installed" ;;
     node) command -v node >/dev/null || echo "node is not installed" ;;
+    floor-uring) [[ $FLOOR_URING == 1 ]] || echo "floor.c needs liburing (liburing-dev)" ;;
     esac
 }
 
@@ -213,7 +217,21 @@ server_version() {
     nginx) nginx -v 2>&1 | sed 's/.*: //' ;;
     h2o) echo "$(h2o --version 2>/dev/null | head -n 1 | sed 's/ version / /'), $H2O_HANDLER handler" ;;
     node) echo "node $(node --version 2>/dev/null), http module" ;;
+    floor) echo "bench/http/floor.c, one recv and one send per ready connection" ;;
+    floor-uring) echo "bench/http/floor.c, each epoll batch's reads and writes through io_uring" ;;
     esac
+}
+
+# The yardstick of floor.c, with io_uring where liburing is installed.
+FLOOR_URING=0
+build_floor() {
+    [[ " $SERVERS " == *" floor"* ]] || return 0
+    local cc_floor=(cc -std=c17 -O2 -Wall -Wextra -o "$WORK/floor" "$HERE/floor.c")
+    if "${cc_floor[@]}" -DFLOOR_URING -luring 2>/dev/null; then
+        FLOOR_URING=1
+    else
+        "${cc_floor[@]}" || die "building floor"
+    fi
 }
 
 fill_template() {  # template output (distinct files)
@@ -247,6 +265,11 @@ launch() {  # name: starts the server in the background, pinned
         ;;
     node)
         taskset -c "$SERVER_CPU" node "$HERE/node_server.js" 127.0.0.1 "$PORT" >"$log" 2>&1 &
+        ;;
+    floor | floor-uring)
+        local mode=direct
+        [[ $1 == floor-uring ]] && mode=uring
+        taskset -c "$SERVER_CPU" "$WORK/floor" "$mode" "$PORT" >"$log" 2>&1 &
         ;;
     esac
     SRV_PID=$!
@@ -479,6 +502,7 @@ main() {
     WORK=$(mktemp -d /tmp/cortex-bench-http.XXXXXX) || die "mktemp"
     chmod 755 "$WORK"
     cc -std=c17 -O2 -Wall -Wextra -o "$WORK/idle_conns" "$HERE/idle_conns.c" || die "building idle_conns"
+    build_floor
     mkdir -p "$OUT_DIR" || die "cannot create $OUT_DIR"
     local stamp
     stamp=$(date +%Y%m%d-%H%M%S)
