@@ -2,11 +2,13 @@
  * configured stdout/stderr, fd_read/seek/close on files opened read-only
  * below one preopened directory, proc_exit. Every guest pointer goes through
  * a bounds-checked accessor; paths with ".." or an absolute start are refused
- * so the guest cannot leave the directory.
+ * and no symbolic link is followed, so the guest cannot leave the directory.
  */
+#include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/random.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -228,6 +230,38 @@ WASI(fd_prestat_dir_name) {
     return RET(cx_wasm_memory_write(I->mem, ARG(1), "/", 1) ? W_EFAULT : 0);
 }
 
+/* Open rel (relative, no "..": checked by the caller) below dir one
+ * component at a time, following no symbolic link anywhere on the way (a
+ * plain open with O_NOFOLLOW would still follow links in the directories
+ * above the last name, and a link inside the tree could lead out of it).
+ * O_NONBLOCK keeps a FIFO from stalling the call until a writer comes; the
+ * caller keeps regular files only. Returns a descriptor, or -1 with errno
+ * (ELOOP or ENOTDIR for a link on the way). */
+static int open_beneath(const char *dir, char *rel) {
+    int at = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    for (char *s = rel; at >= 0;) {
+        char *e = strchr(s, '/');
+        if (!e) {
+            int fd = *s ? openat(at, s, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK) : -1;
+            if (!*s) errno = ENOENT;
+            int saved = errno;
+            close(at);
+            errno = saved;
+            return fd;
+        }
+        *e = '\0';
+        if (*s && strcmp(s, ".") != 0) { /* "a//b" and "./b" stay where they are */
+            int next = openat(at, s, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_DIRECTORY);
+            int saved = errno;
+            close(at);
+            errno = saved;
+            at = next;
+        }
+        s = e + 1;
+    }
+    return -1;
+}
+
 WASI(path_open) {
     cx_wasm_wasi *w = d;
     if (ARG(0) != 3 || !w->dir) return RET(W_EBADF);
@@ -252,10 +286,8 @@ WASI(path_open) {
             break;
         }
     if (slot < 0) return RET(W_EINVAL);
-    char full[4096];
-    snprintf(full, sizeof full, "%s/%s", w->dir, rel);
-    int h = open(full, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-    if (h < 0) return RET(W_ENOENT);
+    int h = open_beneath(w->dir, rel);
+    if (h < 0) return RET(errno == ELOOP || errno == ENOTDIR ? W_ENOTCAPABLE : W_ENOENT);
     struct stat st;
     if (fstat(h, &st) || !S_ISREG(st.st_mode)) {
         close(h);

@@ -94,6 +94,24 @@ if [[ -n $hello && -f $hello ]]; then
     fi
     r=$(cd "$tmp" && "$bin" wasm run "$hello" @ ../etc/passwd 2>&1)
     [[ $r == *"cannot open"* ]] && ok "WASI refuses paths outside the directory" || bad "escape: '$r'"
+    # a symbolic link inside the directory must not lead out of it, wherever
+    # it stands on the path; a FIFO must not stall the open
+    mkdir -p "$tmp/sub"
+    ln -s /etc "$tmp/sub/etc"
+    ln -s /etc/passwd "$tmp/passwd"
+    mkfifo "$tmp/fifo"
+    for path in sub/etc/passwd passwd ./sub/etc/passwd sub//etc/hostname; do
+        r=$(cd "$tmp" && timeout 10 "$bin" wasm run "$hello" @ "$path" 2>&1)
+        [[ $r == *"cannot open"* ]] && ok "WASI does not follow the link in $path" \
+            || bad "link escape via $path: '$r'"
+    done
+    r=$(cd "$tmp" && timeout 10 "$bin" wasm run "$hello" @ fifo 2>&1)
+    [[ $? -ne 124 && $r == *"cannot open"* ]] && ok "WASI refuses a FIFO without waiting on it" \
+        || bad "fifo: '$r'"
+    mkdir -p "$tmp/sub/deeper" && echo "deep line" >"$tmp/sub/deeper/d.txt"
+    r=$(cd "$tmp" && "$bin" wasm run "$hello" @ sub/./deeper//d.txt 2>&1)
+    [[ $r == *"first line: deep line"* ]] && ok "WASI opens a file in a subdirectory" \
+        || bad "subdir: '$r'"
 else
     echo "(hello.wasm not built: WASI checks skipped)"
 fi
