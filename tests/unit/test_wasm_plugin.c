@@ -95,8 +95,7 @@ TEST(response_parse_accepts_and_rejects) {
                          "200\n: v\n\n",
                          "200\nX Y: v\n\n",
                          "200\nX: a\rb\n\n",
-                         "200\nX: a\x01"
-                         "b\n\n",
+                         "200\nX: a\001b\n\n", /* octal: \x01b would read as one escape */
                          "200\nX: a\x1b[2Jb\n\n",
                          "200\nX: a\x7f\n\n",
                          "200\nCx-Ctx-user: a\vb\n\n",
