@@ -24,7 +24,8 @@
 #define W_ENOSYS       52
 #define W_ENOTCAPABLE  76
 #define WASI_MAX_FILES 32
-#define WASI_FIRST_FD  4 /* 3 is the preopened directory */
+#define WASI_MAX_IOVS  1024 /* POSIX IOV_MAX: a longer list is EINVAL, as for writev */
+#define WASI_FIRST_FD  4    /* 3 is the preopened directory */
 
 struct cx_wasm_wasi {
     char **argv, **envp;
@@ -136,9 +137,12 @@ static int host_fd(cx_wasm_wasi *w, uint32_t fd) {
     return -1;
 }
 
-/* Scatter/gather over guest iovecs, each checked against memory. */
+/* Scatter/gather over guest iovecs, each checked against memory. The count
+ * is bounded: a host call runs outside fuel and deadline, so a guest must
+ * not be able to make it loop for long. */
 static int iov_io(cx_wasm_instance *I, int fd, uint32_t iovs, uint32_t n, uint32_t out, bool wr,
                   bool discard) {
+    if (n > WASI_MAX_IOVS) return W_EINVAL;
     uint32_t total = 0;
     for (uint32_t i = 0; i < n; i++) {
         uint32_t v[2];
@@ -167,9 +171,10 @@ WASI(fd_write) {
 
 WASI(fd_read) {
     cx_wasm_wasi *w = d;
-    if (ARG(0) == 0)
-        return RET(iov_io(I, -1, ARG(1), ARG(2), ARG(3), false, true) ? W_EFAULT
-                                                                      : put_u32(I, ARG(3), 0));
+    if (ARG(0) == 0) {
+        int rc = iov_io(I, -1, ARG(1), ARG(2), ARG(3), false, true);
+        return RET(rc ? rc : put_u32(I, ARG(3), 0));
+    }
     int h = ARG(0) >= WASI_FIRST_FD ? host_fd(w, ARG(0)) : -1;
     if (h < 0) return RET(W_EBADF);
     return RET(iov_io(I, h, ARG(1), ARG(2), ARG(3), false, false));

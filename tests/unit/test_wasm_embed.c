@@ -27,6 +27,11 @@
  * exit: (module (import "wasi_snapshot_preview1" "proc_exit" (func $exit (param i32)))
  *   (func (export "quit") (param i32) local.get 0 call $exit unreachable)
  *   (func (export "user_ok") (result i32) i32.const 1))
+ * iovs: (module (import "wasi_snapshot_preview1" "fd_write"
+ *     (func $w (param i32 i32 i32 i32) (result i32)))
+ *   (memory (export "memory") 1)
+ *   (func (export "writev") (param $n i32) (result i32)
+ *     (call $w (i32.const 1) (i32.const 0) (local.get $n) (i32.const 65532))))
  * user: (module (import "env" "peek" (func $peek (result i32)))
  *   (func (export "run") (result i32) call $peek))
  * echo: a plugin answering "200", Content-Type: text/plain, X-Plugin: echo and
@@ -87,6 +92,16 @@ static const unsigned char exit_wasm[] = {
     0x00, 0x03, 0x03, 0x02, 0x00, 0x01, 0x07, 0x12, 0x02, 0x04, 0x71, 0x75, 0x69, 0x74,
     0x00, 0x01, 0x07, 0x75, 0x73, 0x65, 0x72, 0x5f, 0x6f, 0x6b, 0x00, 0x02, 0x0a, 0x0e,
     0x02, 0x07, 0x00, 0x20, 0x00, 0x10, 0x00, 0x00, 0x0b, 0x04, 0x00, 0x41, 0x01, 0x0b,
+};
+
+static const unsigned char iovs_wasm[] = {
+    0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, 0x01, 0x0e, 0x02, 0x60, 0x04, 0x7f, 0x7f, 0x7f,
+    0x7f, 0x01, 0x7f, 0x60, 0x01, 0x7f, 0x01, 0x7f, 0x02, 0x23, 0x01, 0x16, 0x77, 0x61, 0x73, 0x69,
+    0x5f, 0x73, 0x6e, 0x61, 0x70, 0x73, 0x68, 0x6f, 0x74, 0x5f, 0x70, 0x72, 0x65, 0x76, 0x69, 0x65,
+    0x77, 0x31, 0x08, 0x66, 0x64, 0x5f, 0x77, 0x72, 0x69, 0x74, 0x65, 0x00, 0x00, 0x03, 0x02, 0x01,
+    0x01, 0x05, 0x03, 0x01, 0x00, 0x01, 0x07, 0x13, 0x02, 0x06, 0x6d, 0x65, 0x6d, 0x6f, 0x72, 0x79,
+    0x02, 0x00, 0x06, 0x77, 0x72, 0x69, 0x74, 0x65, 0x76, 0x00, 0x01, 0x0a, 0x10, 0x01, 0x0e, 0x00,
+    0x41, 0x01, 0x41, 0x00, 0x20, 0x00, 0x41, 0xfc, 0xff, 0x03, 0x10, 0x00, 0x0b,
 };
 
 static const unsigned char user_wasm[] = {
@@ -598,6 +613,31 @@ TEST(instance_user_pointer) {
     cx_wasm_instance_free(b);
     cx_wasm_imports_free(im);
     cx_wasm_func_free(hf);
+    cx_wasm_module_free(m);
+}
+
+/* fd_write's iovec count is bounded like writev's (IOV_MAX): a host call
+ * runs outside fuel and deadline, so a guest must not make it loop for
+ * billions of entries. The memory is zeros: every iovec is empty. */
+TEST(wasi_iovec_count_is_bounded) {
+    cx_wasm_module *m = load(MOD(iovs));
+    CHECK(m != NULL);
+    if (!m) return;
+    cx_wasm_imports *im = cx_wasm_imports_new();
+    cx_wasm_wasi_options o = {NULL, NULL, NULL, -1, -1};
+    cx_wasm_wasi *w = cx_wasm_wasi_new(&o, im);
+    cx_wasm_instance *a = NULL;
+    CHECK_EQ(cx_wasm_instance_new(m, im, NULL, &a, NULL, NULL), 0);
+    if (!a) return;
+    cx_wasm_val n = I32(1024);
+    CHECK_EQ(call_i32(a, "writev", &n, 1), 0); /* IOV_MAX empty iovecs: fine */
+    n = I32(1025);
+    CHECK_EQ(call_i32(a, "writev", &n, 1), 28); /* EINVAL */
+    n = I32(-1);
+    CHECK_EQ(call_i32(a, "writev", &n, 1), 28);
+    cx_wasm_instance_free(a);
+    cx_wasm_wasi_free(w);
+    cx_wasm_imports_free(im);
     cx_wasm_module_free(m);
 }
 
