@@ -230,8 +230,9 @@ int cx_wasm_instance_new(const cx_wasm_module *m, const cx_wasm_imports *im,
 void cx_wasm_instance_free(cx_wasm_instance *inst);
 
 /* Per-call resource limits for this instance: fuel (units: a function entry
- * or a loop iteration; 0 = unlimited) and a deadline in CLOCK_MONOTONIC
- * nanoseconds (0 = none). They apply to every later call until changed. */
+ * or a loop iteration, plus one per KiB of a bulk memory operation and per
+ * 256 elements of a bulk table operation; 0 = unlimited) and a deadline in
+ * CLOCK_MONOTONIC nanoseconds (0 = none). They apply to every later call until changed. */
 void cx_wasm_instance_set_fuel(cx_wasm_instance *inst, uint64_t fuel);
 uint64_t cx_wasm_instance_fuel_left(const cx_wasm_instance *inst);
 void cx_wasm_instance_set_deadline(cx_wasm_instance *inst, uint64_t deadline_ns);

@@ -220,6 +220,23 @@ ONE_COPY static int run(cx_wasm_instance *E, cx_wasm_func *entry, uint64_t *io,
         }                                                                                          \
     } while (0)
 
+/* Bulk operations (memory.copy/fill/init, table.copy/fill/init) also take
+ * `units` from the budget: one per KiB of memory or 256 table elements.
+ * Charged before the work, so that fuel runs out before a large operation
+ * rather than after, and so that the clock is looked at between any two
+ * large ones: at one unit each, 4096 of them (a budget chunk) could fill
+ * gigabytes between two looks and run far past the deadline. */
+#define CHARGE_BULK(units)                                                                         \
+    do {                                                                                           \
+        budget -= (int64_t)(units);                                                                \
+        while (budget <= 0) {                                                                      \
+            int k_ = 0;                                                                            \
+            int64_t more_ = refill(E, &k_);                                                        \
+            if (k_) TRAP(k_);                                                                      \
+            budget += more_;                                                                       \
+        }                                                                                          \
+    } while (0)
+
 do_call:
     if (f->host) {
         uint32_t fnp = f->type->nparams, fnr = f->type->nresults;
@@ -454,6 +471,7 @@ L_TABLE_FILL : {
     uint32_t d = (uint32_t)sp[-2];
     sp -= 3;
     if ((uint64_t)d + n > t->size) TRAP(CX_WASM_TRAP_TABLE_OOB);
+    CHARGE_BULK(n >> 8);
     for (uint32_t k = 0; k < n; k++) t->elems[d + k] = v;
     pc++;
     NEXT();
@@ -463,6 +481,7 @@ L_TABLE_COPY : {
     uint32_t n = (uint32_t)sp[0], s = (uint32_t)sp[-1], d = (uint32_t)sp[-2];
     sp -= 3;
     if ((uint64_t)s + n > ts->size || (uint64_t)d + n > td->size) TRAP(CX_WASM_TRAP_TABLE_OOB);
+    CHARGE_BULK(n >> 8);
     if (n) memmove(td->elems + d, ts->elems + s, (size_t)n * sizeof(void *));
     pc += 2;
     NEXT();
@@ -474,6 +493,7 @@ L_TABLE_INIT : {
     sp -= 3;
     uint32_t len = I->elem_dropped[pc[0].u] ? 0 : seg->count;
     if ((uint64_t)s + n > len || (uint64_t)d + n > t->size) TRAP(CX_WASM_TRAP_TABLE_OOB);
+    CHARGE_BULK(n >> 8);
     for (uint32_t k = 0; k < n; k++)
         t->elems[d + k] = (void *)(uintptr_t)eval_ref(I, &seg->items[s + k]);
     pc += 2;
@@ -740,6 +760,7 @@ L_MEMORY_INIT : {
     sp -= 3;
     uint32_t len = I->data_dropped[pc[0].u] ? 0 : seg->len;
     if ((uint64_t)s + n > len || (uint64_t)d + n > mem->size) TRAP(CX_WASM_TRAP_MEMORY_OOB);
+    CHARGE_BULK(n >> 10);
     if (n) memcpy(mem->data + d, seg->bytes + s, n);
     pc++;
     NEXT();
@@ -752,6 +773,7 @@ L_MEMORY_COPY : {
     uint32_t n = (uint32_t)sp[0], s = (uint32_t)sp[-1], d = (uint32_t)sp[-2];
     sp -= 3;
     if ((uint64_t)s + n > mem->size || (uint64_t)d + n > mem->size) TRAP(CX_WASM_TRAP_MEMORY_OOB);
+    CHARGE_BULK(n >> 10);
     if (n) memmove(mem->data + d, mem->data + s, n);
     NEXT();
 }
@@ -759,6 +781,7 @@ L_MEMORY_FILL : {
     uint32_t n = (uint32_t)sp[0], v = (uint32_t)sp[-1], d = (uint32_t)sp[-2];
     sp -= 3;
     if ((uint64_t)d + n > mem->size) TRAP(CX_WASM_TRAP_MEMORY_OOB);
+    CHARGE_BULK(n >> 10);
     if (n) memset(mem->data + d, (int)(v & 0xFF), n);
     NEXT();
 }
