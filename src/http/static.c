@@ -7,6 +7,7 @@
  * is already open. */
 #include <cortex/static.h>
 #include <cortex/error.h>
+#include "core/beneath.h"
 #include "ctx.h"
 #include "message.h"
 #include <fcntl.h>
@@ -14,19 +15,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
-#if defined(__has_include)
-#if __has_include(<linux/openat2.h>)
-#include <linux/openat2.h>
-#define CX_HAVE_OPENAT2_H 1
-#endif
-#endif
-
-#if defined(SYS_openat2) && defined(CX_HAVE_OPENAT2_H)
-#define CX_HAVE_OPENAT2 1
-#endif
 
 #define DEFAULT_INDEX "index.html"
 #define DEFAULT_PARAM "path"
@@ -36,8 +26,7 @@
 #define NOT_FOUND  "no such file"
 
 struct cx_static {
-    int root;
-    bool walk; /* resolve by component walk: openat2 missing or refused */
+    cx_beneath dir; /* the root, held open; names resolve beneath it */
     char *index;
     char *param;
     uint32_t max_age;
@@ -63,31 +52,6 @@ static bool plain_name(const char *s) {
     return !strchr(s, '/') && strcmp(s, ".") != 0 && strcmp(s, "..") != 0;
 }
 
-#ifdef CX_HAVE_OPENAT2
-static long openat2_call(int dirfd, const char *path, int flags) {
-    struct open_how how;
-    memset(&how, 0, sizeof how);
-    how.flags = (uint64_t)flags;
-    how.resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS;
-    return syscall(SYS_openat2, dirfd, path, &how, sizeof how);
-}
-#endif
-
-/* Old kernels say ENOSYS; container seccomp profiles written before the
- * call existed often say EPERM. Either way the component walk takes over. */
-static bool openat2_usable(int root) {
-#ifdef CX_HAVE_OPENAT2
-    long fd = openat2_call(root, ".", O_PATH | O_CLOEXEC);
-    if (fd >= 0) {
-        close((int)fd);
-        return true;
-    }
-#else
-    (void)root;
-#endif
-    return false;
-}
-
 static int copy_options(cx_static *st, const cx_static_options *o) {
     const char *index = o->index ? o->index : DEFAULT_INDEX;
     const char *param = o->param && *o->param ? o->param : DEFAULT_PARAM;
@@ -111,24 +75,20 @@ int cx_static_new(cx_static **out, const cx_static_options *opts) {
     if (opts->etag > CX_STATIC_ETAG_OFF) return CX_ECONFIG;
     cx_static *st = calloc(1, sizeof *st);
     if (!st) return CX_ENOMEM;
-    st->root = -1;
+    st->dir.root = -1;
     int rc = copy_options(st, opts);
-    if (rc == CX_OK) {
-        st->root = open(opts->root, O_PATH | O_DIRECTORY | O_CLOEXEC);
-        if (st->root < 0) rc = -errno;
-    }
+    if (rc == CX_OK) rc = cx__beneath_open_root(&st->dir, opts->root, opts->no_openat2);
     if (rc) {
         cx_static_free(st);
         return rc;
     }
-    st->walk = opts->no_openat2 || !openat2_usable(st->root);
     *out = st;
     return CX_OK;
 }
 
 void cx_static_free(cx_static *st) {
     if (!st) return;
-    if (st->root >= 0) close(st->root);
+    cx__beneath_close(&st->dir);
     free(st->index);
     free(st->param);
     free(st);
@@ -145,48 +105,9 @@ static bool is_miss(int err) {
     return false;
 }
 
-/* One component at a time, never following a symbolic link: O_NOFOLLOW
- * fails on a link as the last component, and O_PATH|O_NOFOLLOW|O_DIRECTORY
- * fails on a link in the middle. Stricter than RESOLVE_BENEATH, which
- * allows links that stay inside. rel is modified and restored. */
-static int walk_open(int root, char *rel, int *out) {
-    int dir = root;
-    char *p = rel, *slash;
-    while ((slash = strchr(p, '/'))) {
-        *slash = '\0';
-        if (*p && strcmp(p, ".") != 0) {
-            int nd = openat(dir, p, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-            int err = errno;
-            if (dir != root) close(dir);
-            *slash = '/';
-            if (nd < 0) return -err;
-            dir = nd;
-        } else {
-            *slash = '/';
-        }
-        p = slash + 1;
-    }
-    int fd = openat(dir, *p ? p : ".", FILE_FLAGS | O_NOFOLLOW);
-    int err = errno;
-    if (dir != root) close(dir);
-    if (fd < 0) return -err;
-    *out = fd;
-    return CX_OK;
-}
-
 /* rel has no leading slash; "" is the root itself. */
 static int open_beneath(const cx_static *st, char *rel, int *out) {
-#ifdef CX_HAVE_OPENAT2
-    if (!st->walk) {
-        long fd;
-        do fd = openat2_call(st->root, *rel ? rel : ".", FILE_FLAGS);
-        while (fd < 0 && errno == EINTR);
-        if (fd < 0) return -errno;
-        *out = (int)fd;
-        return CX_OK;
-    }
-#endif
-    return walk_open(st->root, rel, out);
+    return cx__beneath_open(&st->dir, rel, FILE_FLAGS, out);
 }
 
 typedef struct sfile {

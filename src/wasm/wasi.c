@@ -2,7 +2,8 @@
  * configured stdout/stderr, fd_read/seek/close on files opened read-only
  * below one preopened directory, proc_exit. Every guest pointer goes through
  * a bounds-checked accessor; paths with ".." or an absolute start are refused
- * and no symbolic link is followed, so the guest cannot leave the directory.
+ * and names resolve beneath the directory's descriptor (core/beneath.h), so
+ * the guest cannot leave it, not even through a link planted inside.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -13,6 +14,7 @@
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
+#include "core/beneath.h"
 #include "wasm_int.h"
 
 #define W_ESUCCESS     0
@@ -30,7 +32,8 @@
 struct cx_wasm_wasi {
     char **argv, **envp;
     int argc, envc;
-    char *dir;
+    bool has_dir;   /* a preopened directory was configured (fd 3) */
+    cx_beneath dir; /* held open; names resolve beneath it (core/beneath.h) */
     int out_fd, err_fd;
     int files[WASI_MAX_FILES]; /* host fds; -1 free */
     cx_wasm_func *funcs[32];
@@ -209,7 +212,7 @@ WASI(fd_fdstat_get) {
     uint8_t st[24] = {0};
     if (fd <= 2)
         st[0] = 2; /* character device */
-    else if (fd == 3 && w->dir)
+    else if (fd == 3 && w->has_dir)
         st[0] = 3;
     else if (host_fd(w, fd) >= 0)
         st[0] = 4;
@@ -223,53 +226,21 @@ WASI(fd_fdstat_get) {
 
 WASI(fd_prestat_get) {
     cx_wasm_wasi *w = d;
-    if (ARG(0) != 3 || !w->dir) return RET(W_EBADF);
+    if (ARG(0) != 3 || !w->has_dir) return RET(W_EBADF);
     uint32_t st[2] = {0, 1}; /* tag dir, name "/" */
     return RET(cx_wasm_memory_write(I->mem, ARG(1), st, 8) ? W_EFAULT : 0);
 }
 
 WASI(fd_prestat_dir_name) {
     cx_wasm_wasi *w = d;
-    if (ARG(0) != 3 || !w->dir) return RET(W_EBADF);
+    if (ARG(0) != 3 || !w->has_dir) return RET(W_EBADF);
     if (ARG(2) < 1) return RET(W_EINVAL);
     return RET(cx_wasm_memory_write(I->mem, ARG(1), "/", 1) ? W_EFAULT : 0);
 }
 
-/* Open rel (relative, no "..": checked by the caller) below dir one
- * component at a time, following no symbolic link anywhere on the way (a
- * plain open with O_NOFOLLOW would still follow links in the directories
- * above the last name, and a link inside the tree could lead out of it).
- * O_NONBLOCK keeps a FIFO from stalling the call until a writer comes; the
- * caller keeps regular files only. Returns a descriptor, or -1 with errno
- * (ELOOP or ENOTDIR for a link on the way). */
-static int open_beneath(const char *dir, char *rel) {
-    int at = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    for (char *s = rel; at >= 0;) {
-        char *e = strchr(s, '/');
-        if (!e) {
-            int fd = *s ? openat(at, s, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK) : -1;
-            if (!*s) errno = ENOENT;
-            int saved = errno;
-            close(at);
-            errno = saved;
-            return fd;
-        }
-        *e = '\0';
-        if (*s && strcmp(s, ".") != 0) { /* "a//b" and "./b" stay where they are */
-            int next = openat(at, s, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_DIRECTORY);
-            int saved = errno;
-            close(at);
-            errno = saved;
-            at = next;
-        }
-        s = e + 1;
-    }
-    return -1;
-}
-
 WASI(path_open) {
     cx_wasm_wasi *w = d;
-    if (ARG(0) != 3 || !w->dir) return RET(W_EBADF);
+    if (ARG(0) != 3 || !w->has_dir) return RET(W_EBADF);
     uint32_t plen = ARG(3);
     const char *p = gptr(I, ARG(2), plen);
     if (!p || plen > 1024) return RET(W_EFAULT);
@@ -291,8 +262,12 @@ WASI(path_open) {
             break;
         }
     if (slot < 0) return RET(W_EINVAL);
-    int h = open_beneath(w->dir, rel);
-    if (h < 0) return RET(errno == ELOOP || errno == ENOTDIR ? W_ENOTCAPABLE : W_ENOENT);
+    /* O_NONBLOCK: a FIFO must not stall the call until a writer comes (only
+     * regular files are kept, below) */
+    int h = -1,
+        rc = cx__beneath_open(&w->dir, rel, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY, &h);
+    if (rc == -ELOOP || rc == -ENOTDIR || rc == -EXDEV) return RET(W_ENOTCAPABLE);
+    if (rc) return RET(W_ENOENT);
     struct stat st;
     if (fstat(h, &st) || !S_ISREG(st.st_mode)) {
         close(h);
@@ -341,12 +316,15 @@ cx_wasm_wasi *cx_wasm_wasi_new(const cx_wasm_wasi_options *opt, cx_wasm_imports 
     cx_wasm_wasi *w = calloc(1, sizeof *w);
     if (!w) return NULL;
     for (int i = 0; i < WASI_MAX_FILES; i++) w->files[i] = -1;
+    w->dir.root = -1;
     w->out_fd = opt->stdout_fd;
     w->err_fd = opt->stderr_fd;
     w->argv = copy_list(opt->argv, &w->argc);
     w->envp = copy_list(opt->envp, &w->envc);
-    w->dir = opt->preopen_dir ? strdup(opt->preopen_dir) : NULL;
-    if (!w->argv || !w->envp || (opt->preopen_dir && !w->dir)) goto fail;
+    w->has_dir = opt->preopen_dir != NULL;
+    /* a directory that cannot be opened leaves fd 3 with nothing in it */
+    if (w->has_dir) cx__beneath_open_root(&w->dir, opt->preopen_dir, false);
+    if (!w->argv || !w->envp) goto fail;
     enum { I = CX_WASM_I32, L = CX_WASM_I64 };
     static const struct {
         const char *name;
@@ -403,7 +381,7 @@ void cx_wasm_wasi_free(cx_wasm_wasi *w) {
     for (int i = 0; w->envp && i < w->envc; i++) free(w->envp[i]);
     free(w->argv);
     free(w->envp);
-    free(w->dir);
+    cx__beneath_close(&w->dir);
     for (int i = 0; i < WASI_MAX_FILES; i++)
         if (w->files[i] >= 0) close(w->files[i]);
     for (int i = 0; i < w->nfuncs; i++) cx_wasm_func_free(w->funcs[i]);
