@@ -10,12 +10,13 @@
  *
  * Properties checked on every input:
  *   - the result agrees with a separate line-by-line model of docs/WASM.md
- *     (status 0 or 200..599 then LF; "token: value" lines; values without
- *     CR, LF or NUL, blanks trimmed; at most CX_WASM_PLUGIN_MAX_HEADERS;
+ *     (status 0 or 200..599 then LF; "token: value" lines; values of
+ *     VCHAR, obs-text, SP and HTAB only, blanks trimmed; at most
+ *     CX_WASM_PLUGIN_MAX_HEADERS;
  *     an empty line): same verdict, status, body offset and headers;
  *   - every header given to the callback lies inside the input, in order,
- *     with a non-empty token name and a value free of CR/LF/NUL and of
- *     surrounding blanks; at most CX_WASM_PLUGIN_MAX_HEADERS of them;
+ *     with a non-empty token name and a value of field-value octets
+ *     without surrounding blanks; at most CX_WASM_PLUGIN_MAX_HEADERS of them;
  *   - body_off <= len and the head ends with "\n\n";
  *   - the callback is never called for a malformed response; when it fails
  *     its code is returned and it is not called again;
@@ -39,6 +40,11 @@ typedef struct model {
     size_t body_off, n;
     span h[CX_WASM_PLUGIN_MAX_HEADERS];
 } model;
+
+/* A field-value octet (RFC 9110 5.5): VCHAR, obs-text, SP, HTAB. */
+static bool value_octet(uint8_t c) {
+    return c == '\t' || (c >= 0x20 && c != 0x7f);
+}
 
 static bool tchar(uint8_t c) {
     if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')) return true;
@@ -94,7 +100,7 @@ static void run_model(const uint8_t *r, size_t len, model *m) {
         for (size_t i = p; i < c; i++)
             if (!tchar(r[i])) return;
         for (size_t i = c + 1; i < e; i++)
-            if (r[i] == '\r' || r[i] == 0) return;
+            if (!value_octet(r[i])) return;
         size_t vs = c + 1, ve = e;
         while (vs < ve && blank(r[vs])) vs++;
         while (ve > vs && blank(r[ve - 1])) ve--;
@@ -130,7 +136,7 @@ static int on_header(void *arg, const char *name, size_t name_len, const char *v
     for (size_t i = 0; i < name_len; i++)
         if (!tchar((uint8_t)name[i])) abort();
     for (size_t i = 0; i < value_len; i++)
-        if (value[i] == '\r' || value[i] == '\n' || value[i] == 0) abort();
+        if (!value_octet((uint8_t)value[i])) abort();
     if (value_len && (blank((uint8_t)value[0]) || blank((uint8_t)value[value_len - 1]))) abort();
     /* exactly what the model found */
     if (s->calls >= s->m->n || s->calls >= CX_WASM_PLUGIN_MAX_HEADERS) abort();
