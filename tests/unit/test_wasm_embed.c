@@ -616,42 +616,57 @@ TEST(instance_user_pointer) {
     cx_wasm_module_free(m);
 }
 
+/* A guest linked against WASI (no arguments, environment or directory;
+ * output discarded). */
+typedef struct wasi_guest {
+    cx_wasm_module *m;
+    cx_wasm_imports *im;
+    cx_wasm_wasi *w;
+    cx_wasm_instance *inst;
+} wasi_guest;
+
+static void wasi_guest_close(wasi_guest *g) {
+    cx_wasm_instance_free(g->inst);
+    cx_wasm_wasi_free(g->w);
+    cx_wasm_imports_free(g->im);
+    cx_wasm_module_free(g->m);
+}
+
+/* 0 with every part made, else -1 (what was made is freed). */
+static int wasi_guest_open(wasi_guest *g, const unsigned char *b, size_t n) {
+    memset(g, 0, sizeof *g);
+    cx_wasm_wasi_options o = {NULL, NULL, NULL, -1, -1};
+    g->m = load(b, n);
+    g->im = cx_wasm_imports_new();
+    g->w = g->im ? cx_wasm_wasi_new(&o, g->im) : NULL;
+    if (g->m && g->w && cx_wasm_instance_new(g->m, g->im, NULL, &g->inst, NULL, NULL) == 0)
+        return 0;
+    wasi_guest_close(g);
+    return -1;
+}
+
 /* fd_write's iovec count is bounded like writev's (IOV_MAX): a host call
  * runs outside fuel and deadline, so a guest must not make it loop for
  * billions of entries. The memory is zeros: every iovec is empty. */
 TEST(wasi_iovec_count_is_bounded) {
-    cx_wasm_module *m = load(MOD(iovs));
-    CHECK(m != NULL);
-    if (!m) return;
-    cx_wasm_imports *im = cx_wasm_imports_new();
-    cx_wasm_wasi_options o = {NULL, NULL, NULL, -1, -1};
-    cx_wasm_wasi *w = cx_wasm_wasi_new(&o, im);
-    cx_wasm_instance *a = NULL;
-    CHECK_EQ(cx_wasm_instance_new(m, im, NULL, &a, NULL, NULL), 0);
-    if (!a) return;
+    wasi_guest g;
+    CHECK_EQ(wasi_guest_open(&g, MOD(iovs)), 0);
+    if (!g.inst) return;
+    cx_wasm_instance *a = g.inst;
     cx_wasm_val n = I32(1024);
     CHECK_EQ(call_i32(a, "writev", &n, 1), 0); /* IOV_MAX empty iovecs: fine */
     n = I32(1025);
     CHECK_EQ(call_i32(a, "writev", &n, 1), 28); /* EINVAL */
     n = I32(-1);
     CHECK_EQ(call_i32(a, "writev", &n, 1), 28);
-    cx_wasm_instance_free(a);
-    cx_wasm_wasi_free(w);
-    cx_wasm_imports_free(im);
-    cx_wasm_module_free(m);
+    wasi_guest_close(&g);
 }
 
 TEST(exit_code_after_proc_exit) {
-    cx_wasm_module *m = load(MOD(exit));
-    CHECK(m != NULL);
-    if (!m) return;
-    cx_wasm_imports *im = cx_wasm_imports_new();
-    cx_wasm_wasi_options o = {NULL, NULL, NULL, -1, -1};
-    cx_wasm_wasi *w = cx_wasm_wasi_new(&o, im);
-    CHECK(w != NULL);
-    cx_wasm_instance *a = NULL;
-    CHECK_EQ(cx_wasm_instance_new(m, im, NULL, &a, NULL, NULL), 0);
-    if (!a) return;
+    wasi_guest g;
+    CHECK_EQ(wasi_guest_open(&g, MOD(exit)), 0);
+    if (!g.inst) return;
+    cx_wasm_instance *a = g.inst;
     CHECK_EQ(cx_wasm_exit_code(a), 0); /* nothing exited yet */
     cx_wasm_trap trap = CX_WASM_TRAP_NONE;
     cx_wasm_val code = I32(7);
@@ -672,13 +687,10 @@ TEST(exit_code_after_proc_exit) {
     CHECK_EQ(cx_wasm_exit_code(a), 255);
     /* Exit codes are per instance. */
     cx_wasm_instance *b = NULL;
-    CHECK_EQ(cx_wasm_instance_new(m, im, NULL, &b, NULL, NULL), 0);
+    CHECK_EQ(cx_wasm_instance_new(g.m, g.im, NULL, &b, NULL, NULL), 0);
     CHECK_EQ(cx_wasm_exit_code(b), 0);
     cx_wasm_instance_free(b);
-    cx_wasm_instance_free(a);
-    cx_wasm_wasi_free(w);
-    cx_wasm_imports_free(im);
-    cx_wasm_module_free(m);
+    wasi_guest_close(&g);
 }
 
 /* ---- the mount's handler and middleware, registered by hand -------------------------- */
