@@ -1,5 +1,9 @@
-/* cortex wasm run FILE.wasm [--invoke NAME] [ARG...]
- * cortex wasm spec SCRIPT.json [...]   (wast2json output; ends "N passed, N failed")
+/* cortex wasm run FILE.wasm [--invoke NAME] [--fuel N] [--interp] [ARG...]
+ * cortex wasm spec [-v] [--interp] SCRIPT.json [...]   (wast2json output; ends
+ *                                                       "N passed, N failed")
+ *
+ * --interp loads modules with limits.jit = 0: the interpreter runs them even
+ * where the JIT would (the test suite runs the spec scripts both ways).
  *
  * The spec runner drives the embedding API exactly as a host would: modules
  * are decoded with cx_wasm_module_new, linked through an import set holding
@@ -69,6 +73,7 @@ typedef struct spec {
     int passed, failed, skipped;
     const char *file;
     bool verbose;
+    bool interp; /* --interp: no JIT */
 } spec;
 
 static void spec_setup(spec *s) {
@@ -128,7 +133,10 @@ static int load_module(spec *s, const char *file, cx_wasm_module **out, char *er
         snprintf(err, CX_WASM_ERROR_MAX, "cannot read module %.64s", file);
         return CX_ENOENT;
     }
-    int rc = cx_wasm_module_new(bin, len, NULL, out, err);
+    cx_wasm_limits lim;
+    cx_wasm_limits_defaults(&lim);
+    lim.jit = !s->interp;
+    int rc = cx_wasm_module_new(bin, len, &lim, out, err);
     free(bin);
     return rc;
 }
@@ -499,6 +507,10 @@ static int cmd_spec(int argc, char **argv) {
             s.verbose = true;
             continue;
         }
+        if (!strcmp(argv[i], "--interp")) {
+            s.interp = true;
+            continue;
+        }
         if (run_script(&s, argv[i])) errors++;
     }
     if (s.skipped) printf("%d skipped (text-format or unsupported commands)\n", s.skipped);
@@ -570,6 +582,8 @@ static int cmd_run(int argc, char **argv) {
     const char *file = NULL, *invoke = NULL;
     int first_arg = argc;
     uint64_t fuel = 0;
+    cx_wasm_limits lim;
+    cx_wasm_limits_defaults(&lim);
     for (int i = 0; i < argc; i++) {
         if (file && !strcmp(argv[i], "--")) {
             first_arg = i + 1;
@@ -579,6 +593,8 @@ static int cmd_run(int argc, char **argv) {
             invoke = argv[++i];
         else if (!strcmp(argv[i], "--fuel") && i + 1 < argc)
             fuel = strtoull(argv[++i], NULL, 10);
+        else if (!strcmp(argv[i], "--interp"))
+            lim.jit = 0;
         else if (!file)
             file = argv[i];
         else {
@@ -587,7 +603,9 @@ static int cmd_run(int argc, char **argv) {
         }
     }
     if (!file) {
-        fprintf(stderr, "usage: cortex wasm run FILE.wasm [--invoke NAME] [--fuel N] [ARG...]\n");
+        fprintf(
+            stderr,
+            "usage: cortex wasm run FILE.wasm [--invoke NAME] [--fuel N] [--interp] [ARG...]\n");
         return 2;
     }
     size_t len;
@@ -598,7 +616,7 @@ static int cmd_run(int argc, char **argv) {
     }
     char err[CX_WASM_ERROR_MAX] = "";
     cx_wasm_module *m = NULL;
-    int rc = cx_wasm_module_new(bin, len, NULL, &m, err);
+    int rc = cx_wasm_module_new(bin, len, &lim, &m, err);
     free(bin);
     if (rc) {
         fprintf(stderr, "cortex wasm: %s: %s\n", file, err);
@@ -673,7 +691,8 @@ done:
 int cx_cli_wasm(int argc, char **argv) {
     if (argc >= 3 && !strcmp(argv[1], "run")) return cmd_run(argc - 2, argv + 2);
     if (argc >= 3 && !strcmp(argv[1], "spec")) return cmd_spec(argc - 2, argv + 2);
-    fprintf(stderr, "usage: cortex wasm run FILE.wasm [--invoke NAME] [--fuel N] [ARG...]\n"
-                    "       cortex wasm spec SCRIPT.json...\n");
+    fprintf(stderr,
+            "usage: cortex wasm run FILE.wasm [--invoke NAME] [--fuel N] [--interp] [ARG...]\n"
+            "       cortex wasm spec SCRIPT.json...\n");
     return 2;
 }

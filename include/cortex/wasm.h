@@ -119,6 +119,7 @@ const char *cx_wasm_trap_message(cx_wasm_trap t);
 #define CX_WASM_DEFAULT_MAX_TABLE_SIZE   (1u << 20)
 #define CX_WASM_DEFAULT_MAX_CALL_DEPTH   10000
 #define CX_WASM_DEFAULT_STACK_SLOTS      (1u << 16) /* 512 KiB (8-byte slots), touched as used */
+#define CX_WASM_DEFAULT_JIT              1 /* machine code where the platform has a JIT (x86-64) */
 
 /* Decoder limits (module) and execution limits (instance). Fill with
  * cx_wasm_limits_defaults() and change what you need. */
@@ -138,6 +139,7 @@ typedef struct cx_wasm_limits {
     uint32_t max_table_size;   /* elements, per table */
     uint32_t max_call_depth;   /* wasm frames; exhaustion is a trap */
     uint32_t stack_slots;      /* value stack of one instance, 8-byte slots */
+    uint32_t jit; /* 1: compile functions to machine code where supported, 0: interpret */
 } cx_wasm_limits;
 
 void cx_wasm_limits_defaults(cx_wasm_limits *l);

@@ -4,6 +4,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include "jit.h"
 #include "reader.h"
 #include "simd.h"
 
@@ -31,6 +32,7 @@ void cx_wasm_limits_defaults(cx_wasm_limits *l) {
     l->max_table_size = CX_WASM_DEFAULT_MAX_TABLE_SIZE;
     l->max_call_depth = CX_WASM_DEFAULT_MAX_CALL_DEPTH;
     l->stack_slots = CX_WASM_DEFAULT_STACK_SLOTS;
+    l->jit = CX_WASM_DEFAULT_JIT;
 }
 
 #define TRY(x)                                                                                     \
@@ -747,6 +749,7 @@ void cx_wasm_module_free(cx_wasm_module *m) {
     if (m->codes)
         for (uint32_t i = 0; i < m->nfuncs - m->nfunc_imports; i++)
             free(m->codes[i].local_types), free(m->codes[i].cells), free(m->codes[i].var_slot);
+    cx_wasm_jit_free(m);
     free(m->codes);
     free(m->func_type);
     free(m->table_lim);
@@ -790,6 +793,7 @@ static int load(const uint8_t *bytes, size_t len, const cx_wasm_limits *limits, 
         cx_wasm_module_free(m);
         return rc;
     }
+    if (emit) cx_wasm_jit_compile(m);
     *out = m;
     return 0;
 }

@@ -477,7 +477,10 @@ static int resolve(cx_wasm_instance *I, const cx_wasm_imports *im, char *err) {
 /* ---- the value stack and call frames ----
  *
  * Both live in one private anonymous mapping per instance, taken on the
- * first call: [frames][value stack][guard page]. With the default limits
+ * first call: [guard page][machine stack][frames][value stack][guard page],
+ * where the machine stack is the JIT's (jit.c: compiled wasm calls are
+ * machine calls, kept off the C stack) and is empty when the module has no
+ * compiled code. With the default limits
  * that is ~750 KiB of address space, of which a small call touches a page
  * or two: untouched pages cost neither time nor memory, and the kernel
  * hands out zeroed pages only as a deep call reaches them, so a program
@@ -560,13 +563,22 @@ static size_t frames_bytes(const cx_wasm_instance *I) {
     return ((size_t)I->lim.max_call_depth + 2) * sizeof(frame);
 }
 
-/* The whole mapping: frames and stack each rounded to pages, plus the guard.
- * 0 when it would not fit in a size_t. */
+/* The JIT's machine stack: a return address (8 bytes) a wasm frame, with
+ * room for the slack of nested entries; none without compiled code. */
+static size_t machine_bytes(const cx_wasm_instance *I, size_t page) {
+    if (!I->mod->jit_code) return 0;
+    return round_up(((size_t)I->lim.max_call_depth + 64) * 48 + 16384, page);
+}
+
+/* The whole mapping: machine stack, frames and value stack each rounded to
+ * pages, plus the two guards. 0 when it would not fit in a size_t. */
 static size_t region_bytes(const cx_wasm_instance *I, size_t page) {
     size_t f = round_up(frames_bytes(I), page), s = round_up(stack_bytes(I), page);
-    if (f < frames_bytes(I) || s < stack_bytes(I) || f > SIZE_MAX - page || s > SIZE_MAX - page - f)
+    size_t j = machine_bytes(I, page);
+    if (f < frames_bytes(I) || s < stack_bytes(I) || f > SIZE_MAX / 4 || s > SIZE_MAX / 4 ||
+        j > SIZE_MAX / 4)
         return 0;
-    return f + s + page;
+    return page + j + f + s + page;
 }
 
 static uint8_t *region_new(size_t total, size_t page) {
@@ -581,7 +593,7 @@ static uint8_t *region_new(size_t total, size_t page) {
         }
     uint8_t *r = mmap(NULL, total, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     if (r == MAP_FAILED) return NULL;
-    if (mprotect(r + total - page, page, PROT_NONE)) {
+    if (mprotect(r + total - page, page, PROT_NONE) || mprotect(r, page, PROT_NONE)) {
         munmap(r, total);
         return NULL;
     }
@@ -605,7 +617,9 @@ static int stack_map(cx_wasm_instance *I) {
     uint8_t *r = total ? region_new(total, page) : NULL;
     if (!r) return CX_ENOMEM;
     uint8_t *guard = r + total - page;
-    I->frames = (frame *)(void *)r;
+    I->jit_stack = r + page;
+    I->jit_stack_size = machine_bytes(I, page);
+    I->frames = (frame *)(void *)(r + page + I->jit_stack_size);
     I->stack = (uint64_t *)(void *)(guard - stack_bytes(I));
     I->stack_end = (uint64_t *)(void *)guard;
     I->stack_base = I->stack;
@@ -614,8 +628,9 @@ static int stack_map(cx_wasm_instance *I) {
 
 static void stack_unmap(cx_wasm_instance *I) {
     if (!I->frames) return;
-    region_free((uint8_t *)I->frames, region_bytes(I, page_size()));
+    region_free((uint8_t *)I->jit_stack - page_size(), region_bytes(I, page_size()));
     I->frames = NULL;
+    I->jit_stack = NULL;
     I->stack = I->stack_end = I->stack_base = NULL;
 }
 

@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <time.h>
 #include "fminmax.h"
+#include "jit.h"
 #include "ops.h"
 #include "simd.h"
 #include "wasm_int.h"
@@ -57,7 +58,7 @@ uint64_t cx_wasm_now_ns(void) {
  * look at the clock; 0 with *trap set when either is exhausted. (The budget
  * is returned rather than written through a pointer so that it can live in
  * a register in run().) */
-static int64_t refill(cx_wasm_instance *E, int *trap) {
+int64_t cx_wasm_refill(cx_wasm_instance *E, int *trap) {
     if (E->deadline && cx_wasm_now_ns() > E->deadline) {
         *trap = CX_WASM_TRAP_DEADLINE;
         return 0;
@@ -191,7 +192,7 @@ ONE_COPY static int run(cx_wasm_instance *E, cx_wasm_func *entry, uint64_t *io,
         kind = CX_WASM_TRAP_STACK_EXHAUSTED;
         goto out;
     }
-    memcpy(base0, io, np * sizeof *io);
+    if (io != base0) memcpy(base0, io, np * sizeof *io);
     MEM_SYNC();
     *fsp++ = (frame){NULL, NULL, NULL};
 
@@ -215,7 +216,7 @@ ONE_COPY static int run(cx_wasm_instance *E, cx_wasm_func *entry, uint64_t *io,
     do {                                                                                           \
         if (--budget <= 0) {                                                                       \
             int k_ = 0;                                                                            \
-            budget = refill(E, &k_);                                                               \
+            budget = cx_wasm_refill(E, &k_);                                                       \
             if (k_) TRAP(k_);                                                                      \
         }                                                                                          \
     } while (0)
@@ -234,7 +235,7 @@ ONE_COPY static int run(cx_wasm_instance *E, cx_wasm_func *entry, uint64_t *io,
         budget -= (int64_t)(units);                                                                \
         while (budget <= 0) {                                                                      \
             int k_ = 0;                                                                            \
-            int64_t more_ = refill(E, &k_);                                                        \
+            int64_t more_ = cx_wasm_refill(E, &k_);                                                \
             if (k_) TRAP(k_);                                                                      \
             budget += more_;                                                                       \
         }                                                                                          \
@@ -1340,7 +1341,7 @@ L_LOCAL_SET_C:
     NEXT();
 
 done:
-    memcpy(io, base0, (size_t)entry->type->nresults * sizeof *io);
+    if (io != base0) memcpy(io, base0, (size_t)entry->type->nresults * sizeof *io);
 out:
     if (E->fuel_on && budget > 0) E->fuel += (uint64_t)budget;
     E->stack_base = base0;
@@ -1354,8 +1355,43 @@ const void *const *cx_wasm_op_table(void) {
     return t;
 }
 
+/* A top-level entry into compiled code: the interpreter's entry checks and
+ * fuel accounting, without its dispatch loop. */
+static int exec_jit(cx_wasm_instance *E, cx_wasm_func *f, uint64_t *io) {
+    uint64_t *base0 = E->stack_base;
+    uint32_t np = f->type->nparams, nr = f->type->nresults;
+    if (base0 + np + nr + 1 > E->stack_end || E->depth + 1 >= E->lim.max_call_depth)
+        return CX_WASM_TRAP_STACK_EXHAUSTED;
+    if (io != base0) memcpy(base0, io, np * sizeof *io);
+    int64_t budget = 0;
+    int k = cx_wasm_jit_run(E, f->code, base0, E->depth + 1, &budget);
+    if (E->fuel_on && budget > 0) E->fuel += (uint64_t)budget;
+    if (!k && io != base0) memcpy(io, base0, nr * sizeof *io);
+    return k;
+}
+
+int cx_wasm_call_nested(cx_wasm_instance *E, cx_wasm_func *f, uint64_t *args, uint32_t depth) {
+    uint64_t *base0 = E->stack_base;
+    uint32_t d0 = E->depth;
+    int k;
+    if (f->host) {
+        uint32_t np = f->type->nparams, nr = f->type->nresults;
+        if (args + (np > nr ? np : nr) + 1 > E->stack_end) return CX_WASM_TRAP_STACK_EXHAUSTED;
+        E->depth = depth;
+        E->stack_base = args + (np > nr ? np : nr);
+        k = call_host(E, f, args);
+    } else {
+        E->depth = depth;
+        E->stack_base = args;
+        k = run(E, f, args, NULL);
+    }
+    E->stack_base = base0;
+    E->depth = d0;
+    return k;
+}
+
 int cx_wasm_exec(cx_wasm_instance *E, cx_wasm_func *f, uint64_t *io, cx_wasm_trap *trap) {
-    int k = run(E, f, io, NULL);
+    int k = !f->host && f->code->jit && f->inst == E ? exec_jit(E, f, io) : run(E, f, io, NULL);
     if (trap) *trap = (cx_wasm_trap)k;
     return k;
 }

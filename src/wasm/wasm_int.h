@@ -48,6 +48,7 @@ typedef struct code {
     uint8_t *local_types; /* nlocals */
     cell *cells;          /* compiled form */
     uint32_t ncells;
+    const void *jit; /* machine code (jit.c), NULL when interpreted */
 } code;
 
 typedef struct import {
@@ -128,6 +129,9 @@ struct cx_wasm_module {
     uint32_t datacount;
     uint8_t *declared_funcs; /* bitmap: functions ref.func may name */
     cx_wasm_limits lim;
+    void *jit_code; /* the JIT's code region (entry trampoline first), or NULL */
+    size_t jit_size;
+    const void *jit_exit; /* where compiled code leaves with a trap kind */
 };
 
 struct cx_wasm_func {
@@ -189,6 +193,12 @@ struct cx_wasm_instance {
     uint32_t clock_tick;
     int exit_code;
     void *user;
+    /* the JIT's machine stack (mapped on first use) and, while compiled
+     * code has called out into C, how far it is in use */
+    void *jit_stack;
+    size_t jit_stack_size;
+    void *jit_sp;
+    uint32_t jit_nest; /* calls out of compiled code into other instances, nested */
 };
 
 /* Type helpers. */

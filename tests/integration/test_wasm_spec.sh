@@ -22,29 +22,31 @@ bad() { echo "FAIL $1"; failed=$((failed + 1)); }
 if [[ ! -d $corpus/mvp+2.0 ]]; then
     echo "SKIPPED spec groups: $corpus/mvp+2.0 not found (shared conformance corpus absent)"
 else
-    out=$("$bin" wasm spec "$corpus"/mvp+2.0/*.json 2>&1)
-    last=$(tail -1 <<<"$out")
-    echo "mvp+2.0: $last ($(grep skipped <<<"$out" | head -1))"
-    if [[ $last =~ ^([0-9]+)\ passed,\ 0\ failed$ ]] && (( BASH_REMATCH[1] > 20000 )); then
-        ok "spec mvp+2.0"
-    else
-        grep FAIL <<<"$out" | head -30
-        bad "spec mvp+2.0"
-    fi
-
-    if [[ -d $corpus/simd ]]; then
-        out=$("$bin" wasm spec "$corpus"/simd/*.json 2>&1)
+    # each group twice: the JIT where it applies (the default), then the
+    # interpreter alone (--interp), so that both engines stay conformant
+    for engine in jit interp; do
+        flag=; [[ $engine == interp ]] && flag=--interp
+        out=$("$bin" wasm spec $flag "$corpus"/mvp+2.0/*.json 2>&1)
         last=$(tail -1 <<<"$out")
-        echo "simd: $last"
+        echo "mvp+2.0 ($engine): $last ($(grep skipped <<<"$out" | head -1))"
         if [[ $last =~ ^([0-9]+)\ passed,\ 0\ failed$ ]] && (( BASH_REMATCH[1] > 20000 )); then
-            ok "spec simd"
+            ok "spec mvp+2.0 ($engine)"
         else
             grep FAIL <<<"$out" | head -30
-            bad "spec simd"
+            bad "spec mvp+2.0 ($engine)"
         fi
-    else
-        bad "spec simd: $corpus/simd missing beside mvp+2.0"
-    fi
+        [[ -d $corpus/simd ]] || continue
+        out=$("$bin" wasm spec $flag "$corpus"/simd/*.json 2>&1)
+        last=$(tail -1 <<<"$out")
+        echo "simd ($engine): $last"
+        if [[ $last =~ ^([0-9]+)\ passed,\ 0\ failed$ ]] && (( BASH_REMATCH[1] > 20000 )); then
+            ok "spec simd ($engine)"
+        else
+            grep FAIL <<<"$out" | head -30
+            bad "spec simd ($engine)"
+        fi
+    done
+    [[ -d $corpus/simd ]] || bad "spec simd: $corpus/simd missing beside mvp+2.0"
 fi
 
 # CLI: an exported function with typed arguments
