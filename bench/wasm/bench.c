@@ -1,12 +1,14 @@
-/* bench_wasm: the kernels of kernels.c natively and through the Cortex
- * interpreter (same source, compiled to wasm32 by cmake/modules/wasm.cmake),
- * plus instantiation time and memory of a small plugin.
+/* bench_wasm: the kernels of kernels.c natively, through the Cortex
+ * interpreter and through its JIT (same source, compiled to wasm32 by
+ * cmake/modules/wasm.cmake), plus instantiation time and memory of a small
+ * plugin.
  *   bench_wasm [WASM_DIR]     (default: the build's wasm/ folder)
- *   bench_wasm WASM_DIR KERNEL native|interp|switch|simd [ARG]
+ *   bench_wasm WASM_DIR KERNEL native|interp|jit|switch|simd [ARG]
  *                             (one call of one kernel, for callgrind; simd:
  *                             the interpreter on kernels_simd.wasm, the same
  *                             C built with -msimd128)
- * Prints one line per kernel: native ms, interpreter ms, ratio, checksum. */
+ * Prints one line per kernel: native, interpreter and JIT ms, the ratios to
+ * native, and whether all checksums match. */
 #include <cortex/wasm.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -97,7 +99,10 @@ static int run_one(const uint8_t *bin, size_t len, const char *k, const char *mo
         char err[CX_WASM_ERROR_MAX];
         cx_wasm_module *m = NULL;
         cx_wasm_instance *inst = NULL;
-        if (cx_wasm_module_new(bin, len, NULL, &m, err) ||
+        cx_wasm_limits lim;
+        cx_wasm_limits_defaults(&lim);
+        lim.jit = !strcmp(mode, "jit");
+        if (cx_wasm_module_new(bin, len, &lim, &m, err) ||
             cx_wasm_instance_new(m, NULL, NULL, &inst, NULL, err)) {
             fprintf(stderr, "bench_wasm: %s\n", err);
             return 1;
@@ -155,6 +160,7 @@ int main(int argc, char **argv) {
     char path[4096];
     /* one call in mode "simd" runs the interpreter on kernels_simd.wasm */
     bool simd = argc > 3 && !strcmp(argv[3], "simd");
+    /* (the JIT does not take SIMD modules: "simd" runs the interpreter) */
     snprintf(path, sizeof path, "%s/%s", dir, simd ? "kernels_simd.wasm" : "kernels.wasm");
     size_t len;
     uint8_t *bin = slurp(path, &len);
@@ -169,29 +175,43 @@ int main(int argc, char **argv) {
         return rc;
     }
     char err[CX_WASM_ERROR_MAX];
-    cx_wasm_module *m = NULL;
+    cx_wasm_module *m = NULL, *mj = NULL;
+    cx_wasm_limits lim;
+    cx_wasm_limits_defaults(&lim);
+    lim.jit = 0;
     double t0 = now_ms();
-    if (cx_wasm_module_new(bin, len, NULL, &m, err)) {
+    if (cx_wasm_module_new(bin, len, &lim, &m, err)) {
         fprintf(stderr, "bench_wasm: %s\n", err);
         return 1;
     }
-    printf("compile kernels.wasm (%zu bytes): %.3f ms\n", len, now_ms() - t0);
+    double t1 = now_ms();
+    if (cx_wasm_module_new(bin, len, NULL, &mj, err)) {
+        fprintf(stderr, "bench_wasm: %s\n", err);
+        return 1;
+    }
+    printf("compile kernels.wasm (%zu bytes): %.3f ms for the interpreter, %.3f ms with the JIT\n",
+           len, t1 - t0, now_ms() - t1);
     free(bin);
-    cx_wasm_instance *inst = NULL;
-    if (cx_wasm_instance_new(m, NULL, NULL, &inst, NULL, err)) {
+    cx_wasm_instance *inst = NULL, *ij = NULL;
+    if (cx_wasm_instance_new(m, NULL, NULL, &inst, NULL, err) ||
+        cx_wasm_instance_new(mj, NULL, NULL, &ij, NULL, err)) {
         fprintf(stderr, "bench_wasm: instantiate: %s\n", err);
         return 1;
     }
     static const kernel_arg ks[] = {
         {"fib", 30}, {"matmul", 100}, {"sha256", 1000}, {"sort", 100000}, {"coremark", 2000}};
-    printf("%-10s %10s %10s %8s  %s\n", "kernel", "native ms", "interp ms", "ratio", "checksums");
+    printf("%-10s %10s %10s %10s %8s %8s  %s\n", "kernel", "native ms", "interp ms", "jit ms",
+           "interp/n", "jit/n", "checksums");
     for (size_t i = 0; i < sizeof ks / sizeof ks[0]; i++) {
-        double sn = 0, sw = 0;
+        double sn = 0, sw = 0, sj = 0;
         double tn = native_run(ks[i].name, ks[i].arg, &sn);
         double tw = wasm_run(inst, ks[i].name, ks[i].arg, &sw);
-        printf("%-10s %10.2f %10.2f %7.1fx  %s\n", ks[i].name, tn, tw, tw / tn,
-               sn == sw ? "match" : "MISMATCH");
+        double tj = wasm_run(ij, ks[i].name, ks[i].arg, &sj);
+        printf("%-10s %10.2f %10.2f %10.2f %7.1fx %7.1fx  %s\n", ks[i].name, tn, tw, tj, tw / tn,
+               tj / tn, sn == sw && sn == sj ? "match" : "MISMATCH");
     }
+    cx_wasm_instance_free(ij);
+    cx_wasm_module_free(mj);
     simd_section(dir, inst, ks, sizeof ks / sizeof ks[0]);
     /* the raw-bytecode switch baseline (switch_baseline.c) on every kernel */
     {

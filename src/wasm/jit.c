@@ -104,9 +104,11 @@ static int jit_call(jctx *x, uint64_t fi, uint64_t *args) {
     return call_out(x, x->inst->fptr[fi], args);
 }
 
-static int jit_call_indirect(jctx *x, uint64_t table, uint64_t type, uint64_t i, uint64_t *args) {
+/* tt: the table index << 32 | the type index */
+static int jit_call_indirect(jctx *x, uint64_t tt, uint64_t i, uint64_t *args) {
     cx_wasm_instance *I = x->inst;
-    cx_wasm_table *t = I->tables[table];
+    cx_wasm_table *t = I->tables[tt >> 32];
+    uint32_t type = (uint32_t)tt;
     if ((uint32_t)i >= t->size) return CX_WASM_TRAP_TABLE_OOB;
     cx_wasm_func *f = t->elems[(uint32_t)i];
     if (!f) return CX_WASM_TRAP_UNINIT_ELEMENT;
@@ -281,7 +283,17 @@ typedef struct jfn {
     uint32_t ntraps, captraps;
     pair *fuels; /* jle to the refill stub, where to resume */
     uint32_t nfuels, capfuels;
+    int8_t *pin;         /* per local: the register it lives in (PIN_X + n: xmm n), or -1 */
+    uint32_t pinned[11]; /* the pinned locals */
+    uint32_t npinned;
+    uint32_t pinmask; /* general registers taken by pinned locals */
 } jfn;
+
+/* Locals used in loops live in registers for the whole function: up to four
+ * integers in rbp, r8, r9, r10 (which leave the operand pool) and seven
+ * floats in xmm8-14. They go to their slots around calls. */
+#define PIN_X 16
+static const int pin_gpr[] = {RBP, R8, R9, R10};
 
 #define TRAP_EAX 0xFF
 
@@ -328,6 +340,30 @@ static xmem HOME(jfn *J, uint32_t i) {
 }
 static xmem LOC(uint32_t l) {
     return X_M(RBX, (int32_t)(8 * (uint64_t)l));
+}
+static int pin_of(jfn *J, uint32_t l) {
+    return J->pin ? J->pin[l] : -1;
+}
+
+static void pins_save(jfn *J) {
+    for (uint32_t k = 0; k < J->npinned; k++) {
+        uint32_t l = J->pinned[k];
+        int p = J->pin[l];
+        if (p >= PIN_X)
+            x_sse_store(J->b, true, LOC(l), p - PIN_X);
+        else
+            x_store(J->b, true, LOC(l), p);
+    }
+}
+static void pins_load(jfn *J) {
+    for (uint32_t k = 0; k < J->npinned; k++) {
+        uint32_t l = J->pinned[k];
+        int p = J->pin[l];
+        if (p >= PIN_X)
+            x_sse_rm(J->b, true, SSE_LOAD, p - PIN_X, LOC(l));
+        else
+            x_load(J->b, J->c->local_types[l] != T_I32, p, LOC(l));
+    }
 }
 
 /* ---- the virtual stack ---- */
@@ -400,11 +436,21 @@ static void store_to(jfn *J, uint32_t i, xmem dst) {
             x_store(b, true, dst, R11);
         }
         break;
-    case K_LOCAL:
-        if (LOC(e->local).disp == dst.disp) break;
-        x_load(b, true, R11, LOC(e->local));
-        x_store(b, true, dst, R11);
+    case K_LOCAL: {
+        int p = pin_of(J, e->local);
+        if (p >= PIN_X && is64(e->type)) {
+            x_sse_store(b, true, dst, p - PIN_X);
+        } else if (p >= PIN_X) {
+            x_movq_rx(b, false, R11, p - PIN_X);
+            x_store(b, true, dst, R11);
+        } else if (p >= 0) {
+            x_store(b, true, dst, p);
+        } else if (LOC(e->local).disp != dst.disp) {
+            x_load(b, true, R11, LOC(e->local));
+            x_store(b, true, dst, R11);
+        }
         break;
+    }
     case K_SLOT:
         if (HOME(J, i).disp == dst.disp) break;
         x_load(b, true, R11, HOME(J, i));
@@ -437,7 +483,7 @@ static int galloc(jfn *J) {
     int victim = -1;
     for (int k = 0; k < NGPOOL; k++) {
         int r = gpool[k];
-        if (J->reserved & (1u << r)) continue;
+        if ((J->reserved | J->pinmask) & (1u << r)) continue;
         if (J->gown[r] < 0) return r;
         if (victim < 0 || J->gown[r] < J->gown[victim]) victim = r;
     }
@@ -469,9 +515,16 @@ static void load_gpr(jfn *J, uint32_t i, int r) {
     case K_CONST:
         x_mov_ri(b, r, e->val);
         break;
-    case K_LOCAL:
-        x_load(b, w, r, LOC(e->local));
+    case K_LOCAL: {
+        int p = pin_of(J, e->local);
+        if (p >= PIN_X)
+            x_movq_rx(b, w, r, p - PIN_X);
+        else if (p >= 0)
+            x_mov_rr(b, w, r, p);
+        else
+            x_load(b, w, r, LOC(e->local));
         break;
+    }
     case K_SLOT:
         x_load(b, w, r, HOME(J, i));
         break;
@@ -513,9 +566,16 @@ static int use_xmm(jfn *J, uint32_t i) {
         x_mov_ri(b, R11, e->val);
         x_movq_xr(b, dbl, x, R11);
         break;
-    case K_LOCAL:
-        x_sse_rm(b, dbl, SSE_LOAD, x, LOC(e->local));
+    case K_LOCAL: {
+        int p = pin_of(J, e->local);
+        if (p >= PIN_X)
+            x_movaps(b, x, p - PIN_X);
+        else if (p >= 0)
+            x_movq_xr(b, dbl, x, p);
+        else
+            x_sse_rm(b, dbl, SSE_LOAD, x, LOC(e->local));
         break;
+    }
     case K_SLOT:
         x_sse_rm(b, dbl, SSE_LOAD, x, HOME(J, i));
         break;
@@ -532,11 +592,17 @@ static bool as_mem(jfn *J, uint32_t i, xmem *m) {
     ent *e = &J->st[i];
     if (e->kind == K_SLOT)
         *m = HOME(J, i);
-    else if (e->kind == K_LOCAL)
+    else if (e->kind == K_LOCAL && pin_of(J, e->local) < 0)
         *m = LOC(e->local);
     else
         return false;
     return true;
+}
+
+/* Entry i's register if it reads a pinned local (PIN_X + n: xmm n), else -1. */
+static int as_pin(jfn *J, uint32_t i) {
+    ent *e = &J->st[i];
+    return e->kind == K_LOCAL ? pin_of(J, e->local) : -1;
 }
 
 /* Entry i as an immediate for an operation of width w. */
@@ -575,20 +641,21 @@ static void mem_reload(jfn *J) {
     x_load(J->b, true, R14, X_M(R11, (int32_t)offsetof(cx_wasm_memory, size)));
 }
 
-/* Call C function fn(ctx, rsi, rdx, rcx, r8) on the C stack; the argument
- * registers are set by the caller and the virtual stack is flushed. A
- * non-zero return is a trap kind. */
+/* Call C function fn(ctx, rsi, rdx, rcx) on the C stack; the argument
+ * registers (never pinned) are set by the caller and the virtual stack is
+ * flushed. A non-zero return is a trap kind. */
 static void call_c(jfn *J, const void *fn, bool reload_mem) {
     xbuf *b = J->b;
+    pins_save(J);
     x_store(b, true, CTX(budget), R15);
     x_mov_rr(b, true, RDI, R12);
-    x_mov_rr(b, true, RBP, RSP);
     x_store(b, true, CTX(jit_rsp), RSP);
     x_load(b, true, RSP, CTX(c_rsp));
     x_mov_ri(b, RAX, (uint64_t)(uintptr_t)fn);
     x_call_r(b, RAX);
-    x_mov_rr(b, true, RSP, RBP);
+    x_load(b, true, RSP, CTX(jit_rsp));
     x_load(b, true, R15, CTX(budget));
+    pins_load(J);
     if (reload_mem) mem_reload(J);
     x_test_rr(b, false, RAX, RAX);
     trap_jcc(J, CC_NE, TRAP_EAX);
@@ -834,10 +901,13 @@ static void alu_right(jfn *J, int alu, bool w, int ra) {
     uint32_t ib = J->n - 1;
     int32_t imm;
     xmem m;
+    int p = as_pin(J, ib);
     if (as_imm(J, ib, w, &imm))
         x_alu_ri(J->b, alu, w, ra, imm);
     else if (as_mem(J, ib, &m))
         x_alu_rm(J->b, alu, w, ra, m);
+    else if (p >= 0 && p < PIN_X)
+        x_alu_rr(J->b, alu, w, ra, p);
     else
         x_alu_rr(J->b, alu, w, ra, use_gpr(J, ib));
     pop(J);
@@ -863,10 +933,13 @@ static void imul(jfn *J, bool w) {
     uint32_t ib = J->n - 1;
     int32_t imm;
     xmem m;
+    int p = as_pin(J, ib);
     if (as_imm(J, ib, w, &imm))
         x_imul_rri(J->b, w, ra, ra, imm);
     else if (as_mem(J, ib, &m))
         x_imul_rm(J->b, w, ra, m);
+    else if (p >= 0 && p < PIN_X)
+        x_imul_rr(J->b, w, ra, p);
     else
         x_imul_rr(J->b, w, ra, use_gpr(J, ib));
     pop(J);
@@ -950,8 +1023,11 @@ static void fbin(jfn *J, bool dbl, uint8_t sse) {
     int xa = use_xmm(J, J->n - 2);
     uint32_t ib = J->n - 1;
     xmem m;
+    int p = as_pin(J, ib);
     if (as_mem(J, ib, &m))
         x_sse_rm(J->b, dbl, sse, xa, m);
+    else if (p >= PIN_X)
+        x_sse_rr(J->b, dbl, sse, xa, p - PIN_X);
     else
         x_sse_rr(J->b, dbl, sse, xa, use_xmm(J, ib));
     pop(J);
@@ -1107,10 +1183,60 @@ static void local_get(jfn *J, uint32_t l) {
     e->local = l;
 }
 
+/* Write entry i's value to pinned register p. */
+static void set_pinned(jfn *J, uint32_t i, int p) {
+    ent *e = &J->st[i];
+    xbuf *b = J->b;
+    bool w = is64(e->type);
+    int q = e->kind == K_LOCAL ? pin_of(J, e->local) : -1;
+    if (p >= PIN_X) {
+        int x = p - PIN_X;
+        if (e->kind == K_XMM)
+            x_movaps(b, x, e->reg);
+        else if (e->kind == K_GPR)
+            x_movq_xr(b, w, x, e->reg);
+        else if (e->kind == K_SLOT)
+            x_sse_rm(b, w, SSE_LOAD, x, HOME(J, i));
+        else if (q >= PIN_X)
+            x_movaps(b, x, q - PIN_X);
+        else if (q >= 0)
+            x_movq_xr(b, w, x, q);
+        else if (e->kind == K_LOCAL)
+            x_sse_rm(b, w, SSE_LOAD, x, LOC(e->local));
+        else {
+            if (e->kind == K_CC)
+                cc_to(J, e->cc, R11);
+            else
+                x_mov_ri(b, R11, e->val);
+            x_movq_xr(b, w, x, R11);
+        }
+        return;
+    }
+    if (e->kind == K_GPR)
+        x_mov_rr(b, true, p, e->reg);
+    else if (e->kind == K_XMM)
+        x_movq_rx(b, w, p, e->reg);
+    else if (e->kind == K_CONST)
+        x_mov_ri(b, p, e->val);
+    else if (e->kind == K_SLOT)
+        x_load(b, w, p, HOME(J, i));
+    else if (e->kind == K_CC)
+        cc_to(J, e->cc, p);
+    else if (q >= PIN_X)
+        x_movq_rx(b, w, p, q - PIN_X);
+    else if (q >= 0)
+        x_mov_rr(b, true, p, q);
+    else
+        x_load(b, w, p, LOC(e->local));
+}
+
 static void local_set(jfn *J, uint32_t l, bool tee) {
     uint32_t i = J->n - 1;
     local_written(J, l);
-    store_to(J, i, LOC(l));
+    if (pin_of(J, l) >= 0)
+        set_pinned(J, i, pin_of(J, l));
+    else
+        store_to(J, i, LOC(l));
     if (!tee) {
         pop(J);
     } else if (J->st[i].kind == K_SLOT || J->st[i].kind == K_LOCAL) {
@@ -1168,6 +1294,7 @@ static void call_op(jfn *J, uint32_t fi) {
     xbuf *b = J->b;
     if (fi >= m->nfunc_imports) { /* compiled too: a machine call */
         int32_t delta = HOME(J, base).disp;
+        pins_save(J);
         x_lea(b, true, RBX, X_M(RBX, delta));
         size_t at = x_call(b);
         if (grow_arr((void **)&J->jm->calls, &J->jm->capcalls, J->jm->ncalls + 1,
@@ -1176,6 +1303,7 @@ static void call_op(jfn *J, uint32_t fi) {
         else
             J->jm->oom = true;
         x_lea(b, true, RBX, X_M(RBX, -delta));
+        pins_load(J);
     } else {
         x_mov_ri(b, RSI, fi);
         x_lea(b, true, RDX, HOME(J, base));
@@ -1190,18 +1318,19 @@ static void call_indirect_op(jfn *J, uint32_t ti, uint32_t table) {
     flush(J);
     uint32_t base = J->n - 1 - ft->nparams;
     xbuf *b = J->b;
-    x_mov_ri(b, RSI, table);
-    x_mov_ri(b, RDX, ti);
-    x_load(b, false, RCX, HOME(J, J->n - 1));
-    x_lea(b, true, R8, HOME(J, base));
+    x_mov_ri(b, RSI, (uint64_t)table << 32 | ti);
+    x_load(b, false, RDX, HOME(J, J->n - 1));
+    x_lea(b, true, RCX, HOME(J, base));
     call_c(J, (const void *)jit_call_indirect, true);
     x_load(b, true, RAX, CTX(target)); /* this module's: a machine call */
     x_test_rr(b, true, RAX, RAX);
     size_t done = x_jcc(b, CC_E);
     int32_t delta = HOME(J, base).disp;
+    pins_save(J);
     x_lea(b, true, RBX, X_M(RBX, delta));
     x_call_r(b, RAX);
     x_lea(b, true, RBX, X_M(RBX, -delta));
+    pins_load(J);
     x_patch32(b, done, b->len);
     truncate_to(J, base);
     for (uint32_t i = 0; i < ft->nresults; i++) push(J, K_SLOT, ft->types[ft->nparams + i]);
@@ -1545,6 +1674,60 @@ static void body_op(jfn *J, uint8_t op) {
     }
 }
 
+/* Pick the locals to pin: the most used, weighting a use 8x per enclosing
+ * loop, among those used in a loop at all and more than four times as often as
+ * calls happen (each call stores and reloads every pinned local). */
+static void choose_pins(jfn *J) {
+    const code *c = J->c;
+    uint64_t *w = calloc(c->nlocals ? c->nlocals : 1, sizeof *w);
+    uint8_t *open = malloc(c->body_len + 1u); /* kinds of the open blocks */
+    J->pin = malloc(c->nlocals ? c->nlocals : 1);
+    if (!w || !open || !J->pin) {
+        free(w), free(open), free(J->pin);
+        J->pin = NULL; /* nothing pinned: slower, still right */
+        return;
+    }
+    memset(J->pin, -1, c->nlocals);
+    reader r = {c->body, c->body + c->body_len, NULL};
+    uint32_t nopen = 0, loops = 0, l;
+    uint64_t calls = 0;
+    while (r.p < r.end) {
+        uint8_t op = *r.p++;
+        if (op >= 0x20 && op <= 0x22) {
+            if (rd_u32(&r, &l) == 0 && l < c->nlocals)
+                w[l] += 1ull << (3 * (loops < 6 ? loops : 6));
+            continue;
+        }
+        if (op == 0x10 || op == 0x11) calls += 1ull << (3 * (loops < 6 ? loops : 6));
+        if (op == 0x02 || op == 0x03 || op == 0x04) {
+            open[nopen++] = op;
+            loops += op == 0x03;
+        } else if (op == 0x0B && nopen) {
+            loops -= open[--nopen] == 0x03;
+        }
+        skip_op(J->m, &r, op, &J->jm->cpu);
+    }
+    for (int fl = 0; fl < 2; fl++) {
+        uint32_t cap = fl ? 7 : 4;
+        for (uint32_t k = 0; k < cap; k++) {
+            uint32_t best = UINT32_MAX;
+            for (l = 0; l < c->nlocals; l++) {
+                uint8_t t = c->local_types[l];
+                bool ok = fl ? isfloat(t) : (t == T_I32 || t == T_I64);
+                if (ok && J->pin[l] < 0 && w[l] >= 8 && w[l] > 4 * calls &&
+                    (best == UINT32_MAX || w[l] > w[best]))
+                    best = l;
+            }
+            if (best == UINT32_MAX) break;
+            J->pin[best] = (int8_t)(fl ? PIN_X + 8 + (int)k : pin_gpr[k]);
+            if (!fl) J->pinmask |= 1u << pin_gpr[k];
+            J->pinned[J->npinned++] = best;
+        }
+    }
+    free(w);
+    free(open);
+}
+
 static void prologue(jfn *J) {
     xbuf *b = J->b;
     const code *c = J->c;
@@ -1566,6 +1749,7 @@ static void prologue(jfn *J) {
         x_alu_rr(b, ALU_XOR, false, RAX, RAX);
         for (uint32_t l = c->nparams; l < c->nlocals; l++) x_store(b, true, LOC(l), RAX);
     }
+    pins_load(J);
     fuel(J);
 }
 
@@ -1595,6 +1779,7 @@ static void compile_fn(jmod *jm, uint32_t def) {
     const code *c = &m->codes[def];
     jfn J = {.jm = jm, .m = m, .c = c, .b = &jm->b, .r = {c->body, c->body + c->body_len, NULL}};
     for (int i = 0; i < 16; i++) J.gown[i] = J.xown[i] = -1;
+    choose_pins(&J);
     while (jm->b.len & 15) x_byte(&jm->b, 0xCC);
     jm->entry[def] = jm->b.len;
     prologue(&J);
@@ -1625,6 +1810,7 @@ static void compile_fn(jmod *jm, uint32_t def) {
     free(J.st);
     free(J.traps);
     free(J.fuels);
+    free(J.pin);
 }
 
 /* ---- the module ---- */

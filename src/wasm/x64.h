@@ -321,6 +321,9 @@ static inline void x_movq_xr(xbuf *b, bool w, int x, int r) {
 static inline void x_movq_rx(xbuf *b, bool w, int r, int x) {
     x_ins(b, 0x66, w, "\x0F\x7E", 2, x, NULL, r, false);
 }
+static inline void x_movaps(xbuf *b, int x, int y) {
+    x_ins(b, 0, false, "\x0F\x28", 2, x, NULL, y, false);
+}
 static inline void x_ucomis(xbuf *b, bool dbl, int x, int y) {
     x_ins(b, dbl ? 0x66 : 0, false, "\x0F\x2E", 2, x, NULL, y, false);
 }
