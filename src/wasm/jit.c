@@ -32,9 +32,10 @@
  *
  * Coverage is per module, all or nothing: a module is compiled when every
  * instruction of every function is one the JIT emits, which is everything but
- * SIMD, table and reference instructions, bulk memory, float min/max, the
- * float-to-integer truncations and i64-to-float unsigned conversions (and
- * rounding or popcnt on CPUs without SSE4.1 / POPCNT). Otherwise the whole
+ * SIMD, the table instructions and the bulk memory ones other than
+ * memory.copy and memory.fill (and rounding or popcnt on CPUs without SSE4.1
+ * / POPCNT). The rarer numeric operations (float min/max, float-to-integer
+ * truncations, u64-to-float) are calls to C. Otherwise the whole
  * module is interpreted, as is any module loaded with `limits.jit = 0`. Mixing
  * tiers within a module would make a recursion that crosses them nest on the
  * C stack, which neither tier alone ever does.
@@ -47,6 +48,7 @@
 #if defined(__x86_64__) && defined(__linux__)
 #include <sys/mman.h>
 #include <unistd.h>
+#include "fminmax.h"
 #include "ops.h"
 #include "x64.h"
 
@@ -80,6 +82,117 @@ static int jit_memory_grow(jctx *x, uint64_t *slot) {
     cx_wasm_instance *I = x->inst;
     *slot = (uint32_t)cx_wasm_memory_grow_pages(I->mem, (uint32_t)*slot, I->lim.max_memory_pages);
     return 0;
+}
+
+/* Bulk operations take fuel by size, as the interpreter's CHARGE_BULK. */
+static int charge(jctx *x, uint64_t units) {
+    x->budget -= (int64_t)units;
+    while (x->budget <= 0) {
+        int k = 0;
+        int64_t more = cx_wasm_refill(x->inst, &k);
+        if (k) return k;
+        x->budget += more;
+    }
+    return 0;
+}
+
+/* memory.copy and memory.fill: a[0] destination, a[1] source or value, a[2] length */
+static int jit_memory_copy(jctx *x, uint64_t *a) {
+    cx_wasm_memory *m = x->inst->mem;
+    uint32_t d = (uint32_t)a[0], s = (uint32_t)a[1], n = (uint32_t)a[2];
+    if ((uint64_t)s + n > m->size || (uint64_t)d + n > m->size) return CX_WASM_TRAP_MEMORY_OOB;
+    int k = charge(x, n >> 10);
+    if (!k && n) memmove(m->data + d, m->data + s, n);
+    return k;
+}
+static int jit_memory_fill(jctx *x, uint64_t *a) {
+    cx_wasm_memory *m = x->inst->mem;
+    uint32_t d = (uint32_t)a[0], n = (uint32_t)a[2];
+    if ((uint64_t)d + n > m->size) return CX_WASM_TRAP_MEMORY_OOB;
+    int k = charge(x, n >> 10);
+    if (!k && n) memset(m->data + d, (int)(a[1] & 0xFF), n);
+    return k;
+}
+
+static float F32(uint64_t v) {
+    uint32_t b = (uint32_t)v;
+    float f;
+    memcpy(&f, &b, 4);
+    return f;
+}
+static double F64(uint64_t v) {
+    double d;
+    memcpy(&d, &v, 8);
+    return d;
+}
+static uint64_t BF32(float f) {
+    uint32_t b;
+    memcpy(&b, &f, 4);
+    return b;
+}
+static uint64_t BF64(double d) {
+    uint64_t b;
+    memcpy(&b, &d, 8);
+    return b;
+}
+
+/* Float to integer, k as in 0xFC 0..7 (i32/i64 result, f32/f64 source,
+ * signed/unsigned); trapping or saturating. A float promotes exactly to
+ * double, so one set of bounds serves both sources: valid inputs are those
+ * whose truncation fits. */
+static int float_to_int(unsigned k, bool sat, uint64_t *v) {
+    bool wide = k & 4, dbl = k & 2, sgn = !(k & 1);
+    double x = dbl ? F64(*v) : (double)F32(*v);
+    double hi = wide ? (sgn ? 9223372036854775808.0 : 18446744073709551616.0)
+                     : (sgn ? 2147483648.0 : 4294967296.0);
+    bool lo_ok = !sgn ? x > -1.0 : wide ? x >= -9223372036854775808.0 : x > -2147483649.0;
+    if (x != x) {
+        *v = 0;
+        return sat ? 0 : CX_WASM_TRAP_INVALID_CONVERSION;
+    }
+    if (lo_ok && x < hi) {
+        if (wide)
+            *v = sgn ? (uint64_t)(int64_t)x : (uint64_t)x;
+        else
+            *v = sgn ? (uint32_t)(int32_t)x : (uint32_t)x;
+        return 0;
+    }
+    if (!sat) return CX_WASM_TRAP_INT_OVERFLOW;
+    if (!lo_ok)
+        *v = !sgn ? 0 : wide ? (uint64_t)INT64_MIN : (uint32_t)INT32_MIN;
+    else
+        *v = !sgn ? (wide ? UINT64_MAX : UINT32_MAX) : wide ? (uint64_t)INT64_MAX : INT32_MAX;
+    return 0;
+}
+
+/* The numeric operations compiled as calls: float min/max (the NaN and
+ * signed-zero rules of fminmax.h), truncations, u64-to-float conversions.
+ * op: the opcode, or 0x100 + n for 0xFC n. top: the operand stack's top slot. */
+static int jit_numeric(jctx *x, uint64_t op, uint64_t *top) {
+    (void)x;
+    switch (op) {
+    case 0x96:
+        top[-1] = BF32(min32(F32(top[-1]), F32(top[0])));
+        return 0;
+    case 0x97:
+        top[-1] = BF32(max32(F32(top[-1]), F32(top[0])));
+        return 0;
+    case 0xA4:
+        top[-1] = BF64(min64(F64(top[-1]), F64(top[0])));
+        return 0;
+    case 0xA5:
+        top[-1] = BF64(max64(F64(top[-1]), F64(top[0])));
+        return 0;
+    case 0xB5:
+        top[0] = BF32((float)top[0]);
+        return 0;
+    case 0xBA:
+        top[0] = BF64((double)top[0]);
+        return 0;
+    default:
+        if (op >= 0x100) return float_to_int((unsigned)(op - 0x100), true, top);
+        return float_to_int((unsigned)(op < 0xAE ? op - 0xA8 : op - 0xAE + 4), false, top);
+    }
 }
 
 /* A function outside this instance's compiled code (a host function, an
@@ -150,9 +263,6 @@ static bool skip_blocktype(const cx_wasm_module *m, reader *r) {
 static bool numeric_ok(uint8_t op, const cpu *cpu) {
     if (op == 0x69 || op == 0x7B) return cpu->popcnt;
     if ((op >= 0x8D && op <= 0x90) || (op >= 0x9B && op <= 0x9E)) return cpu->sse41;
-    if (op == 0x96 || op == 0x97 || op == 0xA4 || op == 0xA5) return false;     /* min, max */
-    if ((op >= 0xA8 && op <= 0xAB) || (op >= 0xAE && op <= 0xB1)) return false; /* truncations */
-    if (op == 0xB5 || op == 0xBA) return false;                                 /* convert_i64_u */
     return op >= 0x45 && op <= 0xC4;
 }
 
@@ -197,7 +307,18 @@ static bool skip_op(const cx_wasm_module *m, reader *r, uint8_t op, const cpu *c
         return rd_u32(r, &a) == 0 && a == 1 && rd_u32(r, &b) == 0 && b != CX_WASM_V128;
     case 0x3F:
     case 0x40:
+    case 0xD2:
         return rd_u32(r, &a) == 0;
+    case 0xD0:
+        return rd_bytes(r, 1, &q) == 0;
+    case 0xD1:
+        return true;
+    case 0xFC: /* the saturating truncations, memory.copy and memory.fill */
+        if (rd_u32(r, &a)) return false;
+        if (a <= 7) return true;
+        if (a == 10) return rd_bytes(r, 2, &q) == 0;
+        if (a == 11) return rd_bytes(r, 1, &q) == 0;
+        return false;
     case 0x41:
         return rd_sleb(r, 32, &s) == 0;
     case 0x42:
@@ -1086,6 +1207,26 @@ static void retype(jfn *J, uint8_t t) {
     J->st[J->n - 1].type = t;
 }
 
+/* An operation done by jit_numeric on the flushed operand slots. */
+static void numeric_call(jfn *J, uint32_t op, bool binary, uint8_t result) {
+    flush(J);
+    x_mov_ri(J->b, RSI, op);
+    x_lea(J->b, true, RDX, HOME(J, J->n - 1));
+    call_c(J, (const void *)jit_numeric, false);
+    if (binary) pop(J);
+    retype(J, result);
+}
+
+/* memory.copy, memory.fill: d, s or v, n on top of the stack */
+static void bulk_call(jfn *J, const void *fn) {
+    flush(J);
+    x_lea(J->b, true, RSI, HOME(J, J->n - 3));
+    call_c(J, fn, false);
+    pop(J);
+    pop(J);
+    pop(J);
+}
+
 static void int_to_float(jfn *J, bool dbl, bool src64, bool is_signed) {
     uint32_t i = J->n - 1;
     int ra = use_gpr(J, i);
@@ -1436,6 +1577,10 @@ static void float_op(jfn *J, uint8_t k, bool dbl) {
     case 10:
         fbin(J, dbl, SSE_DIV);
         break;
+    case 11:
+    case 12:
+        numeric_call(J, (dbl ? 0x99u : 0x8Bu) + k, true, dbl ? T_F64 : T_F32);
+        break;
     case 13:
         fsign(J, dbl, 2);
         break;
@@ -1461,6 +1606,24 @@ static void convert_op(jfn *J, uint8_t op) {
     case 0xAD: /* i64.extend_i32_u: registers hold i32 zero-extended */
         if (J->st[i].kind != K_CONST) use_gpr(J, i);
         retype(J, T_I64);
+        break;
+    case 0xA8:
+    case 0xA9:
+    case 0xAA:
+    case 0xAB:
+        numeric_call(J, op, false, T_I32);
+        break;
+    case 0xAE:
+    case 0xAF:
+    case 0xB0:
+    case 0xB1:
+        numeric_call(J, op, false, T_I64);
+        break;
+    case 0xB5:
+        numeric_call(J, op, false, T_F32);
+        break;
+    case 0xBA:
+        numeric_call(J, op, false, T_F64);
         break;
     case 0xB2:
         int_to_float(J, false, false, true);
@@ -1660,6 +1823,34 @@ static void body_op(jfn *J, uint8_t op) {
         push(J, K_CONST, T_F64)->val = v;
         break;
     }
+    case 0xD0: /* ref.null */
+        if (rd_bytes(r, 1, &q) == 0) push(J, K_CONST, *q)->val = 0;
+        break;
+    case 0xD1: { /* ref.is_null */
+        int g = use_gpr(J, J->n - 1);
+        x_test_rr(J->b, true, g, g);
+        set_cc(J, CC_E);
+        break;
+    }
+    case 0xD2: { /* ref.func: the instance's function object */
+        (void)rd_u32(r, &a);
+        int g = galloc(J);
+        x_load(J->b, true, g, CTX(inst));
+        x_load(J->b, true, g, X_M(g, (int32_t)offsetof(cx_wasm_instance, fptr)));
+        x_load(J->b, true, g, X_M(g, (int32_t)(8 * a)));
+        push(J, K_SLOT, 0x70);
+        set_gpr(J, J->n - 1, g);
+        break;
+    }
+    case 0xFC:
+        (void)rd_u32(r, &a);
+        if (a <= 7) {
+            numeric_call(J, 0x100 + a, false, a < 4 ? T_I32 : T_I64);
+        } else {
+            (void)rd_bytes(r, a == 10 ? 2 : 1, &q);
+            bulk_call(J, a == 10 ? (const void *)jit_memory_copy : (const void *)jit_memory_fill);
+        }
+        break;
     default:
         if (op >= 0x28 && op <= 0x3E) {
             (void)rd_u32(r, &a);
