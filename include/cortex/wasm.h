@@ -1,4 +1,4 @@
-/* WebAssembly: a strict decoder/validator and a fast interpreter.
+/* WebAssembly: a strict decoder/validator, a fast interpreter and an x86-64 JIT.
  *
  * The model has three layers. A cx_wasm_module is decoded, validated and
  * compiled once from a .wasm binary (WebAssembly 2.0: the MVP plus
@@ -13,6 +13,10 @@
  * Function bodies are translated once, at compile time, into a direct-threaded
  * internal form (one cell per operation holding the address of its handler,
  * followed by its immediates), so the interpreter never decodes bytecode.
+ * On x86-64 a module is also compiled to machine code at load time when
+ * every function is within what the JIT emits (all but SIMD and the table
+ * instructions; cx_wasm_limits.jit = 0 turns it off); both engines keep one
+ * frame layout and the same traps, fuel and limits (docs/WASM.md).
  *
  * Untrusted code cannot crash the host: every memory access is bounds-checked
  * (alignment hints are ignored), memory and tables grow only up to the

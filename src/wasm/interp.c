@@ -58,7 +58,7 @@ uint64_t cx_wasm_now_ns(void) {
  * look at the clock; 0 with *trap set when either is exhausted. (The budget
  * is returned rather than written through a pointer so that it can live in
  * a register in run().) */
-int64_t cx_wasm_refill(cx_wasm_instance *E, int *trap) {
+static int64_t refill(cx_wasm_instance *E, int *trap) {
     if (E->deadline && cx_wasm_now_ns() > E->deadline) {
         *trap = CX_WASM_TRAP_DEADLINE;
         return 0;
@@ -71,6 +71,11 @@ int64_t cx_wasm_refill(cx_wasm_instance *E, int *trap) {
     uint64_t chunk = E->fuel < BUDGET_CHUNK ? E->fuel : BUDGET_CHUNK;
     E->fuel -= chunk;
     return (int64_t)chunk;
+}
+
+/* the same, for the JIT's slow path */
+int64_t cx_wasm_refill(cx_wasm_instance *E, int *trap) {
+    return refill(E, trap);
 }
 
 static uint64_t eval_ref(cx_wasm_instance *I, const constexpr *ce) {
@@ -216,7 +221,7 @@ ONE_COPY static int run(cx_wasm_instance *E, cx_wasm_func *entry, uint64_t *io,
     do {                                                                                           \
         if (--budget <= 0) {                                                                       \
             int k_ = 0;                                                                            \
-            budget = cx_wasm_refill(E, &k_);                                                       \
+            budget = refill(E, &k_);                                                       \
             if (k_) TRAP(k_);                                                                      \
         }                                                                                          \
     } while (0)
@@ -235,7 +240,7 @@ ONE_COPY static int run(cx_wasm_instance *E, cx_wasm_func *entry, uint64_t *io,
         budget -= (int64_t)(units);                                                                \
         while (budget <= 0) {                                                                      \
             int k_ = 0;                                                                            \
-            int64_t more_ = cx_wasm_refill(E, &k_);                                                \
+            int64_t more_ = refill(E, &k_);                                                \
             if (k_) TRAP(k_);                                                                      \
             budget += more_;                                                                       \
         }                                                                                          \
