@@ -404,8 +404,8 @@ typedef struct jfn {
     uint32_t ntraps, captraps;
     pair *fuels; /* jle to the refill stub, where to resume */
     uint32_t nfuels, capfuels;
-    int8_t *pin;         /* per local: the register it lives in (PIN_X + n: xmm n), or -1 */
     uint32_t pinned[11]; /* the pinned locals */
+    int8_t pinreg[11];   /* and their registers (PIN_X + n: xmm n) */
     uint32_t npinned;
     uint32_t pinmask; /* general registers taken by pinned locals */
 } jfn;
@@ -463,13 +463,15 @@ static xmem LOC(uint32_t l) {
     return X_M(RBX, (int32_t)(8 * (uint64_t)l));
 }
 static int pin_of(jfn *J, uint32_t l) {
-    return J->pin ? J->pin[l] : -1;
+    for (uint32_t k = 0; k < J->npinned; k++)
+        if (J->pinned[k] == l) return J->pinreg[k];
+    return -1;
 }
 
 static void pins_save(jfn *J) {
     for (uint32_t k = 0; k < J->npinned; k++) {
         uint32_t l = J->pinned[k];
-        int p = J->pin[l];
+        int p = J->pinreg[k];
         if (p >= PIN_X)
             x_sse_store(J->b, true, LOC(l), p - PIN_X);
         else
@@ -479,7 +481,7 @@ static void pins_save(jfn *J) {
 static void pins_load(jfn *J) {
     for (uint32_t k = 0; k < J->npinned; k++) {
         uint32_t l = J->pinned[k];
-        int p = J->pin[l];
+        int p = J->pinreg[k];
         if (p >= PIN_X)
             x_sse_rm(J->b, true, SSE_LOAD, p - PIN_X, LOC(l));
         else
@@ -1868,28 +1870,34 @@ static void body_op(jfn *J, uint8_t op) {
 /* Pick the locals to pin: the most used, weighting a use 8x per enclosing
  * loop, among those used in a loop at all and more than four times as often as
  * calls happen (each call stores and reloads every pinned local). */
-static void choose_pins(jfn *J) {
+typedef struct use {
+    uint32_t local;
+    uint64_t weight;
+} use;
+
+static int use_cmp(const void *a, const void *b) {
+    const use *x = a, *y = b;
+    return x->local < y->local ? -1 : x->local > y->local;
+}
+
+/* The uses of locals inside loops, summed per local (sorted by local): the
+ * cost is the body's size, whatever the number of locals declared. */
+static use *loop_uses(jfn *J, uint32_t *n, uint64_t *calls) {
     const code *c = J->c;
-    uint64_t *w = calloc(c->nlocals ? c->nlocals : 1, sizeof *w);
+    use *u = NULL;
+    uint32_t nu = 0, cap = 0, nopen = 0, loops = 0, l;
     uint8_t *open = malloc(c->body_len + 1u); /* kinds of the open blocks */
-    J->pin = malloc(c->nlocals ? c->nlocals : 1);
-    if (!w || !open || !J->pin) {
-        free(w), free(open), free(J->pin);
-        J->pin = NULL; /* nothing pinned: slower, still right */
-        return;
-    }
-    memset(J->pin, -1, c->nlocals);
     reader r = {c->body, c->body + c->body_len, NULL};
-    uint32_t nopen = 0, loops = 0, l;
-    uint64_t calls = 0;
-    while (r.p < r.end) {
+    *calls = 0;
+    while (open && r.p < r.end) {
         uint8_t op = *r.p++;
+        uint64_t w = 1ull << (3 * (loops < 6 ? loops : 6));
         if (op >= 0x20 && op <= 0x22) {
-            if (rd_u32(&r, &l) == 0 && l < c->nlocals)
-                w[l] += 1ull << (3 * (loops < 6 ? loops : 6));
+            if (rd_u32(&r, &l) == 0 && loops && grow_arr((void **)&u, &cap, nu + 1, sizeof *u))
+                u[nu++] = (use){l, w};
             continue;
         }
-        if (op == 0x10 || op == 0x11) calls += 1ull << (3 * (loops < 6 ? loops : 6));
+        if (op == 0x10 || op == 0x11) *calls += w;
         if (op == 0x02 || op == 0x03 || op == 0x04) {
             open[nopen++] = op;
             loops += op == 0x03;
@@ -1898,25 +1906,44 @@ static void choose_pins(jfn *J) {
         }
         skip_op(J->m, &r, op, &J->jm->cpu);
     }
+    free(open);
+    if (nu) qsort(u, nu, sizeof *u, use_cmp);
+    uint32_t k = 0;
+    for (uint32_t i = 0; i < nu; i++) {
+        if (k && u[k - 1].local == u[i].local)
+            u[k - 1].weight += u[i].weight;
+        else
+            u[k++] = u[i];
+    }
+    *n = k;
+    return u;
+}
+
+/* Pick the locals to pin: the most used, weighting a use 8x per enclosing
+ * loop, among those used in a loop at all and more than four times as often
+ * as calls happen (each call stores and reloads every pinned local). */
+static void choose_pins(jfn *J) {
+    uint32_t nu = 0;
+    uint64_t calls = 0;
+    use *u = loop_uses(J, &nu, &calls);
     for (int fl = 0; fl < 2; fl++) {
         uint32_t cap = fl ? 7 : 4;
         for (uint32_t k = 0; k < cap; k++) {
-            uint32_t best = UINT32_MAX;
-            for (l = 0; l < c->nlocals; l++) {
-                uint8_t t = c->local_types[l];
+            use *best = NULL;
+            for (uint32_t i = 0; i < nu; i++) {
+                uint8_t t = J->c->local_types[u[i].local];
                 bool ok = fl ? isfloat(t) : (t == T_I32 || t == T_I64);
-                if (ok && J->pin[l] < 0 && w[l] >= 8 && w[l] > 4 * calls &&
-                    (best == UINT32_MAX || w[l] > w[best]))
-                    best = l;
+                if (ok && u[i].weight > 4 * calls && (!best || u[i].weight > best->weight))
+                    best = &u[i];
             }
-            if (best == UINT32_MAX) break;
-            J->pin[best] = (int8_t)(fl ? PIN_X + 8 + (int)k : pin_gpr[k]);
+            if (!best) break;
+            J->pinned[J->npinned] = best->local;
+            J->pinreg[J->npinned++] = (int8_t)(fl ? PIN_X + 8 + (int)k : pin_gpr[k]);
             if (!fl) J->pinmask |= 1u << pin_gpr[k];
-            J->pinned[J->npinned++] = best;
+            best->weight = 0; /* taken */
         }
     }
-    free(w);
-    free(open);
+    free(u);
 }
 
 static void prologue(jfn *J) {
@@ -1978,6 +2005,7 @@ static void compile_fn(jmod *jm, uint32_t def) {
     push_label(&J, 0x02, 0, NULL, ft->nresults, ft->types + ft->nparams);
     while (J.r.p < J.r.end && J.nl > 0 && !jm->oom) {
         uint8_t op = *J.r.p++;
+        if (jm->b.len > CX_WASM_JIT_MAX_CODE) jm->oom = true; /* then interpreted */
         if (J.dead) { /* unreachable code: only its block structure matters */
             if (op == 0x02 || op == 0x03 || op == 0x04) {
                 skip_op(m, &J.r, op, &jm->cpu);
@@ -2001,7 +2029,6 @@ static void compile_fn(jmod *jm, uint32_t def) {
     free(J.st);
     free(J.traps);
     free(J.fuels);
-    free(J.pin);
 }
 
 /* ---- the module ---- */
