@@ -2442,4 +2442,70 @@ TEST(jit_deadline_stops_infinite_loop) {
     }
 }
 
+/* A host function that calls back into the instance that called it: the
+ * compiled code re-enters below its own machine stack, and both tiers give
+ * the same answers. f(n) = h(n - 1) + 3 with h(n) = f(n); each level also
+ * runs a loop whose counter is a pinned local across the call. Past
+ * CX_WASM_JIT_MAX_NEST nested calls out of compiled code, a stack trap. */
+static const uint8_t reenter_wasm[] = {
+    0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, 0x01, 0x06, 0x01, 0x60, 0x01, 0x7f, 0x01,
+    0x7f, 0x02, 0x09, 0x01, 0x03, 0x65, 0x6e, 0x76, 0x01, 0x68, 0x00, 0x00, 0x03, 0x02, 0x01,
+    0x00, 0x07, 0x05, 0x01, 0x01, 0x66, 0x00, 0x01, 0x0a, 0x2e, 0x01, 0x2c, 0x01, 0x01, 0x7f,
+    0x20, 0x00, 0x45, 0x04, 0x7f, 0x41, 0x00, 0x05, 0x41, 0x00, 0x21, 0x01, 0x03, 0x40, 0x20,
+    0x01, 0x41, 0x01, 0x6a, 0x21, 0x01, 0x20, 0x01, 0x41, 0x03, 0x49, 0x0d, 0x00, 0x0b, 0x20,
+    0x00, 0x41, 0x01, 0x6b, 0x10, 0x00, 0x20, 0x01, 0x6a, 0x0b, 0x0b};
+
+typedef struct reenter {
+    cx_wasm_instance *inst;
+    cx_wasm_func *f;
+} reenter;
+
+static int reenter_host(cx_wasm_instance *inst, void *data, const cx_wasm_val *a,
+                        cx_wasm_val *res) {
+    reenter *r = data;
+    (void)inst;
+    cx_wasm_trap trap;
+    return cx_wasm_call(r->inst, r->f, a, 1, res, 1, &trap) ? -1 : 0;
+}
+
+TEST(jit_host_reentry) {
+    for (uint32_t jit = 0; jit < 2; jit++) {
+        cx_wasm_limits lim;
+        cx_wasm_limits_defaults(&lim);
+        lim.jit = jit;
+        char err[CX_WASM_ERROR_MAX];
+        cx_wasm_module *m = NULL;
+        CHECK_EQ(cx_wasm_module_new(reenter_wasm, sizeof reenter_wasm, &lim, &m, err), 0);
+        CHECK_EQ(JIT_COMPILED(m), jit == 1);
+        reenter r = {0};
+        static const uint8_t i32[] = {CX_WASM_I32};
+        cx_wasm_func *h = cx_wasm_func_new(i32, 1, i32, 1, reenter_host, &r);
+        cx_wasm_imports *im = cx_wasm_imports_new();
+        CHECK_EQ(cx_wasm_imports_add_func(im, "env", "h", h), 0);
+        CHECK_EQ(cx_wasm_instance_new(m, im, NULL, &r.inst, NULL, err), 0);
+        r.f = cx_wasm_instance_func(r.inst, "f");
+        for (int32_t n = 0; n <= 40; n += 10) {
+            cx_wasm_val a = {.type = CX_WASM_I32, .of.i32 = n}, res;
+            cx_wasm_trap trap;
+            CHECK_EQ(cx_wasm_call(r.inst, r.f, &a, 1, &res, 1, &trap), 0);
+            CHECK_EQ(res.of.i32, 3 * n);
+        }
+        /* deeper than the nesting bound: the JIT stops it with a trap (the
+         * host sees the inner failure and fails in turn) */
+        cx_wasm_val a = {.type = CX_WASM_I32, .of.i32 = 200}, res;
+        cx_wasm_trap trap;
+        int rc = cx_wasm_call(r.inst, r.f, &a, 1, &res, 1, &trap);
+        if (jit) {
+            CHECK_EQ(rc, CX_EPROTO);
+        } else {
+            CHECK_EQ(rc, 0);
+            CHECK_EQ(res.of.i32, 600);
+        }
+        cx_wasm_instance_free(r.inst);
+        cx_wasm_imports_free(im);
+        cx_wasm_func_free(h);
+        cx_wasm_module_free(m);
+    }
+}
+
 TEST_MAIN()
