@@ -221,7 +221,7 @@ ONE_COPY static int run(cx_wasm_instance *E, cx_wasm_func *entry, uint64_t *io,
     do {                                                                                           \
         if (--budget <= 0) {                                                                       \
             int k_ = 0;                                                                            \
-            budget = refill(E, &k_);                                                       \
+            budget = refill(E, &k_);                                                               \
             if (k_) TRAP(k_);                                                                      \
         }                                                                                          \
     } while (0)
@@ -240,7 +240,7 @@ ONE_COPY static int run(cx_wasm_instance *E, cx_wasm_func *entry, uint64_t *io,
         budget -= (int64_t)(units);                                                                \
         while (budget <= 0) {                                                                      \
             int k_ = 0;                                                                            \
-            int64_t more_ = refill(E, &k_);                                                \
+            int64_t more_ = refill(E, &k_);                                                        \
             if (k_) TRAP(k_);                                                                      \
             budget += more_;                                                                       \
         }                                                                                          \
@@ -251,9 +251,12 @@ do_call:
         uint32_t fnp = f->type->nparams, fnr = f->type->nresults;
         uint64_t *args = sp - fnp + 1;
         if (args + fnr > E->stack_end) TRAP(CX_WASM_TRAP_STACK_EXHAUSTED);
+        if (E->nest >= CX_WASM_MAX_NEST) TRAP(CX_WASM_TRAP_STACK_EXHAUSTED);
         E->stack_base = sp + 1;
         E->depth = (uint32_t)(fsp - frames);
+        E->nest++;
         int rc = call_host(I, f, args);
+        E->nest--;
         E->stack_base = base0;
         E->depth = depth0;
         if (rc) TRAP(rc);

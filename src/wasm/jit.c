@@ -203,12 +203,12 @@ static int jit_numeric(jctx *x, uint64_t op, uint64_t *top) {
  * below the current machine stack (jit_sp). */
 static int call_out(jctx *x, cx_wasm_func *f, uint64_t *args) {
     cx_wasm_instance *I = x->inst;
-    if (I->jit_nest >= CX_WASM_JIT_MAX_NEST) return CX_WASM_TRAP_STACK_EXHAUSTED;
+    if (I->nest >= CX_WASM_MAX_NEST) return CX_WASM_TRAP_STACK_EXHAUSTED;
     void *sp0 = I->jit_sp;
     I->jit_sp = x->jit_rsp;
-    I->jit_nest++;
+    I->nest++;
     int k = cx_wasm_call_nested(I, f, args, x->depth);
-    I->jit_nest--;
+    I->nest--;
     I->jit_sp = sp0;
     return k;
 }

@@ -5,9 +5,6 @@
 
 #include "wasm_int.h"
 
-/* Calls from compiled code out to other instances' functions, nested (each
- * takes C stack, unlike calls within a module): past this, a stack trap. */
-#define CX_WASM_JIT_MAX_NEST 64
 /* Machine code of one module (a few bytes per bytecode byte, up to ~40 for
  * division): a module that would need more is interpreted. */
 #define CX_WASM_JIT_MAX_CODE (64u << 20)

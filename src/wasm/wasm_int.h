@@ -10,6 +10,10 @@
 #include <cortex/wasm.h>
 
 #define WASM_PAGE 65536u
+/* Host calls in progress on one instance, nested (a host function calling
+ * back into wasm that calls the host again...): each level takes C stack,
+ * so past this a call traps (stack exhausted) instead of overflowing it. */
+#define CX_WASM_MAX_NEST 16
 
 /* One cell of compiled code: a handler address or an immediate. */
 typedef union cell {
@@ -198,7 +202,7 @@ struct cx_wasm_instance {
     void *jit_stack;
     size_t jit_stack_size;
     void *jit_sp;
-    uint32_t jit_nest; /* calls out of compiled code into other instances, nested */
+    uint32_t nest; /* host calls (and compiled code's calls out) in progress: each takes C stack */
 };
 
 /* Type helpers. */
