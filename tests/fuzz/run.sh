@@ -5,6 +5,8 @@
 #   FUZZ_JOBS     targets run at the same time (default: the number of CPUs);
 #                 each libFuzzer process is single-threaded, so this keeps
 #                 every core busy without shortening any target's run.
+# A target may take another's seeds and dictionary (`shares` below: the
+# differential fuzz_wasm_jit uses those of fuzz_wasm).
 # Each target gets its own corpus directory and log; its result line is
 # printed when it finishes (with the log's tail on failure), so lines come
 # in finishing order, not alphabetical order.
@@ -33,13 +35,15 @@ trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
+# Targets that take another target's seeds and dictionary: name -> name.
+declare -A shares=([wasm_jit]=wasm)
 start() {
     local bin=$1 name corpus
     name=$(basename "$bin"); name=${name#fuzz_}
     corpus=$(mktemp -d)
-    local seeds=() dict=()
-    [[ -d $src/tests/fuzz/seeds/$name ]] && seeds=("$src/tests/fuzz/seeds/$name")
-    [[ -f $src/tests/fuzz/$name.dict ]] && dict=(-dict="$src/tests/fuzz/$name.dict")
+    local seeds=() dict=() base=${shares[$name]:-$name}
+    [[ -d $src/tests/fuzz/seeds/$base ]] && seeds=("$src/tests/fuzz/seeds/$base")
+    [[ -f $src/tests/fuzz/$base.dict ]] && dict=(-dict="$src/tests/fuzz/$base.dict")
     (cd "$corpus" && exec "$bin" -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 \
         -print_final_stats=0 "${dict[@]}" "$corpus" "${seeds[@]}" >"$corpus/log" 2>&1) &
     job_name[$!]=$name
