@@ -1490,102 +1490,38 @@ static void block_op(jfn *J, uint8_t kind) {
 
 /* Integer operations 0x67..0x8A (i32 then i64, same order). */
 static void int_op(jfn *J, uint8_t k, bool w) {
-    switch (k) {
-    case 0:
-    case 1:
-    case 2:
-        ibits(J, k, w);
-        break;
-    case 3:
-        ibin(J, ALU_ADD, w, true);
-        break;
-    case 4:
-        ibin(J, ALU_SUB, w, false);
-        break;
-    case 5:
+    static const uint8_t logic[] = {ALU_AND, ALU_OR, ALU_XOR};
+    static const uint8_t shift[] = {SH_SHL, SH_SAR, SH_SHR, SH_ROL, SH_ROR};
+    if (k <= 2)
+        ibits(J, k, w); /* clz ctz popcnt */
+    else if (k <= 4)
+        ibin(J, k == 3 ? ALU_ADD : ALU_SUB, w, k == 3);
+    else if (k == 5)
         imul(J, w);
-        break;
-    case 6:
-        idiv(J, w, true, false);
-        break;
-    case 7:
-        idiv(J, w, false, false);
-        break;
-    case 8:
-        idiv(J, w, true, true);
-        break;
-    case 9:
-        idiv(J, w, false, true);
-        break;
-    case 10:
-        ibin(J, ALU_AND, w, true);
-        break;
-    case 11:
-        ibin(J, ALU_OR, w, true);
-        break;
-    case 12:
-        ibin(J, ALU_XOR, w, true);
-        break;
-    case 13:
-        ishift(J, SH_SHL, w);
-        break;
-    case 14:
-        ishift(J, SH_SAR, w);
-        break;
-    case 15:
-        ishift(J, SH_SHR, w);
-        break;
-    case 16:
-        ishift(J, SH_ROL, w);
-        break;
-    case 17:
-        ishift(J, SH_ROR, w);
-        break;
-    }
+    else if (k <= 9)
+        idiv(J, w, !(k & 1), k >= 8); /* div_s div_u rem_s rem_u */
+    else if (k <= 12)
+        ibin(J, logic[k - 10], w, true);
+    else
+        ishift(J, shift[k - 13], w);
 }
 
 /* Float operations 0x8B..0xA6 (f32 then f64, same order). */
 static void float_op(jfn *J, uint8_t k, bool dbl) {
     static const uint8_t round_mode[] = {2, 1, 3, 0}; /* ceil floor trunc nearest */
-    switch (k) {
-    case 0:
-        fsign(J, dbl, 0);
-        break;
-    case 1:
-        fsign(J, dbl, 1);
-        break;
-    case 2:
-    case 3:
-    case 4:
-    case 5: {
+    static const uint8_t arith[] = {SSE_ADD, SSE_SUB, SSE_MUL, SSE_DIV};
+    if (k <= 1 || k == 13) { /* abs neg copysign */
+        fsign(J, dbl, k == 13 ? 2 : k);
+    } else if (k <= 6) {
         int x = use_xmm(J, J->n - 1);
-        x_round(J->b, dbl, x, x, (uint8_t)(round_mode[k - 2] | 8));
-        break;
-    }
-    case 6: {
-        int x = use_xmm(J, J->n - 1);
-        x_sse_rr(J->b, dbl, SSE_SQRT, x, x);
-        break;
-    }
-    case 7:
-        fbin(J, dbl, SSE_ADD);
-        break;
-    case 8:
-        fbin(J, dbl, SSE_SUB);
-        break;
-    case 9:
-        fbin(J, dbl, SSE_MUL);
-        break;
-    case 10:
-        fbin(J, dbl, SSE_DIV);
-        break;
-    case 11:
-    case 12:
+        if (k == 6)
+            x_sse_rr(J->b, dbl, SSE_SQRT, x, x);
+        else
+            x_round(J->b, dbl, x, x, (uint8_t)(round_mode[k - 2] | 8));
+    } else if (k <= 10) {
+        fbin(J, dbl, arith[k - 7]);
+    } else { /* min max */
         numeric_call(J, (dbl ? 0x99u : 0x8Bu) + k, true, dbl ? T_F64 : T_F32);
-        break;
-    case 13:
-        fsign(J, dbl, 2);
-        break;
     }
 }
 
