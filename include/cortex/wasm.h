@@ -144,6 +144,10 @@ typedef struct cx_wasm_limits {
     uint32_t max_call_depth;   /* wasm frames; exhaustion is a trap */
     uint32_t stack_slots;      /* value stack of one instance, 8-byte slots */
     uint32_t jit; /* 1: compile functions to machine code where supported, 0: interpret */
+    /* the start function runs inside cx_wasm_instance_new, before the caller
+     * can set fuel or a deadline: these bound it (0: unbounded, the default) */
+    uint64_t start_fuel;
+    uint32_t start_timeout_ms;
 } cx_wasm_limits;
 
 void cx_wasm_limits_defaults(cx_wasm_limits *l);

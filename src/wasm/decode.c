@@ -33,6 +33,8 @@ void cx_wasm_limits_defaults(cx_wasm_limits *l) {
     l->max_call_depth = CX_WASM_DEFAULT_MAX_CALL_DEPTH;
     l->stack_slots = CX_WASM_DEFAULT_STACK_SLOTS;
     l->jit = CX_WASM_DEFAULT_JIT;
+    l->start_fuel = 0; /* unbounded: the caller bounds calls with fuel and deadlines */
+    l->start_timeout_ms = 0;
 }
 
 #define TRY(x)                                                                                     \

@@ -758,7 +758,12 @@ int cx_wasm_instance_new(const cx_wasm_module *m, const cx_wasm_imports *im,
     }
     if (m->has_start) {
         cx_wasm_trap k;
+        cx_wasm_instance_set_fuel(I, I->lim.start_fuel);
+        if (I->lim.start_timeout_ms)
+            I->deadline = cx_wasm_now_ns() + (uint64_t)I->lim.start_timeout_ms * 1000000u;
         rc = cx_wasm_call(I, I->fptr[m->start], NULL, 0, NULL, 0, &k);
+        cx_wasm_instance_set_fuel(I, 0); /* the caller's to set from here */
+        I->deadline = 0;
         if (rc) {
             rc = set_trap(trap, k, err);
             goto trapped;

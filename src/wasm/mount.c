@@ -140,7 +140,14 @@ static int slot_new(cx_wasm_mount *m, cx_wasm_module *mod, uint64_t deadline, sl
         s->wasi = s->im ? cx_wasm_wasi_new(&wo, s->im) : NULL;
         if (!s->wasi) rc = CX_ENOMEM;
     }
-    if (!rc) rc = cx_wasm_instance_new(mod, s->im, &m->lim, &s->inst, trap, err);
+    /* the start function gets the request's fuel and what is left of its deadline */
+    cx_wasm_limits lim = m->lim;
+    lim.start_fuel = m->o.fuel;
+    if (deadline) {
+        uint64_t now = cx_wasm__now_ns();
+        lim.start_timeout_ms = deadline > now ? (uint32_t)((deadline - now) / 1000000u) + 1 : 1;
+    }
+    if (!rc) rc = cx_wasm_instance_new(mod, s->im, &lim, &s->inst, trap, err);
     if (!rc) {
         atomic_fetch_add(&m->instances, 1);
         cx_wasm_func *init = cx_wasm_instance_func(s->inst, "_initialize");

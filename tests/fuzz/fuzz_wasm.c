@@ -15,6 +15,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     lim.max_call_depth = 200;
     lim.stack_slots = 1 << 14;
     lim.max_locals = 5000;
+    lim.start_fuel = 100000; /* a start function that loops must not hang the run */
     char err[CX_WASM_ERROR_MAX];
     cx_wasm_module *m = NULL;
     if (cx_wasm_module_new(data, size, &lim, &m, err) != 0) return 0;

@@ -2505,4 +2505,35 @@ TEST(jit_host_reentry) {
     }
 }
 
+/* A start function that never ends: instantiation is bounded by the
+ * limits' start_fuel and start_timeout_ms, in both tiers. */
+static const uint8_t startloop_wasm[] = {
+    0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, 0x01, 0x04, 0x01, 0x60, 0x00, 0x00,
+    0x03, 0x02, 0x01, 0x00, 0x06, 0x06, 0x01, 0x7f, 0x01, 0x41, 0x00, 0x0b, 0x08, 0x01,
+    0x00, 0x0a, 0x09, 0x01, 0x07, 0x00, 0x03, 0x40, 0x0c, 0x00, 0x0b, 0x0b};
+
+TEST(jit_start_function_is_bounded) {
+    for (uint32_t jit = 0; jit < 2; jit++) {
+        for (int how = 0; how < 2; how++) {
+            cx_wasm_limits lim;
+            cx_wasm_limits_defaults(&lim);
+            lim.jit = jit;
+            if (how == 0)
+                lim.start_fuel = 1000;
+            else
+                lim.start_timeout_ms = 20;
+            char err[CX_WASM_ERROR_MAX];
+            cx_wasm_module *m = NULL;
+            CHECK_EQ(cx_wasm_module_new(startloop_wasm, sizeof startloop_wasm, &lim, &m, err), 0);
+            CHECK_EQ(JIT_COMPILED(m), jit == 1);
+            cx_wasm_instance *inst = NULL;
+            cx_wasm_trap trap = CX_WASM_TRAP_NONE;
+            CHECK_EQ(cx_wasm_instance_new(m, NULL, &lim, &inst, &trap, err), CX_EPROTO);
+            CHECK_EQ(trap, (how == 0 ? CX_WASM_TRAP_FUEL : CX_WASM_TRAP_DEADLINE));
+            cx_wasm_instance_free(inst);
+            cx_wasm_module_free(m);
+        }
+    }
+}
+
 TEST_MAIN()
