@@ -64,20 +64,9 @@ static int err(cg *g, const char *msg) {
         if (rc_) return rc_;                                                                       \
     } while (0)
 
-static bool grow(void **p, uint32_t *cap, uint32_t need, size_t elem) {
-    if (need <= *cap) return true;
-    uint32_t nc = *cap ? *cap * 2 : 64;
-    while (nc < need) nc *= 2;
-    void *q = realloc(*p, (size_t)nc * elem);
-    if (!q) return false;
-    *p = q;
-    *cap = nc;
-    return true;
-}
-
 /* ---- emission ---- */
 static uint32_t emit_u(cg *g, uint64_t v) {
-    if (!grow((void **)&g->cells, &g->capcells, g->ncells + 1, sizeof(cell))) {
+    if (!cx_wasm_grow((void **)&g->cells, &g->capcells, g->ncells + 1, sizeof(cell))) {
         g->oom = true;
         return 0;
     }
@@ -333,7 +322,7 @@ static bool fuse_br_if(cg *g) {
 /* A target cell: its index is remembered for the final address pass. */
 static uint32_t emit_target(cg *g, uint64_t v) {
     uint32_t i = emit_u(g, v);
-    if (!grow((void **)&g->targets, &g->captargets, g->ntargets + 1, sizeof(uint32_t)))
+    if (!cx_wasm_grow((void **)&g->targets, &g->captargets, g->ntargets + 1, sizeof(uint32_t)))
         g->oom = true;
     else
         g->targets[g->ntargets++] = i;
@@ -342,7 +331,7 @@ static uint32_t emit_target(cg *g, uint64_t v) {
 
 /* ---- operand stack ---- */
 static int push(cg *g, uint8_t t) {
-    if (!grow((void **)&g->vals, &g->capvals, g->nvals + 1, 1)) return CX_ENOMEM;
+    if (!cx_wasm_grow((void **)&g->vals, &g->capvals, g->nvals + 1, 1)) return CX_ENOMEM;
     g->vals[g->nvals++] = t;
     if (g->nvals > g->maxvals) g->maxvals = g->nvals;
     return 0;
@@ -411,7 +400,7 @@ static int push_ctl(cg *g, uint8_t kind, const uint8_t *p, uint32_t np, const ui
         cx_wasm_err(g->r.err, "limit exceeded: nesting");
         return CX_ELIMIT;
     }
-    if (!grow((void **)&g->ctls, &g->capctls, g->nctls + 1, sizeof(ctl))) return CX_ENOMEM;
+    if (!cx_wasm_grow((void **)&g->ctls, &g->capctls, g->nctls + 1, sizeof(ctl))) return CX_ENOMEM;
     ctl *c = &g->ctls[g->nctls++];
     memset(c, 0, sizeof *c);
     c->kind = kind;

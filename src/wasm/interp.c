@@ -22,28 +22,6 @@
 
 #define BUDGET_CHUNK 4096
 
-static inline float F32(uint64_t v) {
-    uint32_t b = (uint32_t)v;
-    float f;
-    memcpy(&f, &b, 4);
-    return f;
-}
-static inline double F64(uint64_t v) {
-    double d;
-    memcpy(&d, &v, 8);
-    return d;
-}
-static inline uint64_t BF32(float f) {
-    uint32_t b;
-    memcpy(&b, &f, 4);
-    return b;
-}
-static inline uint64_t BF64(double d) {
-    uint64_t b;
-    memcpy(&b, &d, 8);
-    return b;
-}
-
 static inline bool qnan32(float x) {
     return x != x;
 }

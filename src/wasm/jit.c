@@ -114,28 +114,6 @@ static int jit_memory_fill(jctx *x, uint64_t *a) {
     return k;
 }
 
-static float F32(uint64_t v) {
-    uint32_t b = (uint32_t)v;
-    float f;
-    memcpy(&f, &b, 4);
-    return f;
-}
-static double F64(uint64_t v) {
-    double d;
-    memcpy(&d, &v, 8);
-    return d;
-}
-static uint64_t BF32(float f) {
-    uint32_t b;
-    memcpy(&b, &f, 4);
-    return b;
-}
-static uint64_t BF64(double d) {
-    uint64_t b;
-    memcpy(&b, &d, 8);
-    return b;
-}
-
 /* Float to integer, k as in 0xFC 0..7 (i32/i64 result, f32/f64 source,
  * signed/unsigned); trapping or saturating. A float promotes exactly to
  * double, so one set of bounds serves both sources: valid inputs are those
@@ -422,19 +400,8 @@ static const int gpool[] = {RAX, RCX, RDX, RSI, RDI, R8, R9, R10};
 #define NGPOOL 8
 #define NXPOOL 8
 
-static bool grow_arr(void **p, uint32_t *cap, uint32_t need, size_t elem) {
-    if (need <= *cap) return true;
-    uint32_t nc = *cap ? *cap * 2 : 16;
-    while (nc < need) nc *= 2;
-    void *np = realloc(*p, (size_t)nc * elem);
-    if (!np) return false;
-    *p = np;
-    *cap = nc;
-    return true;
-}
-
 static void add_pair(jfn *J, pair **arr, uint32_t *n, uint32_t *cap, size_t at, size_t to) {
-    if (!grow_arr((void **)arr, cap, *n + 1, sizeof **arr)) {
+    if (!cx_wasm_grow((void **)arr, cap, *n + 1, sizeof **arr)) {
         J->jm->oom = true;
         return;
     }
@@ -492,7 +459,7 @@ static void pins_load(jfn *J) {
 /* ---- the virtual stack ---- */
 
 static ent *push(jfn *J, uint8_t kind, uint8_t type) {
-    if (!grow_arr((void **)&J->st, &J->cap, J->n + 1, sizeof *J->st)) {
+    if (!cx_wasm_grow((void **)&J->st, &J->cap, J->n + 1, sizeof *J->st)) {
         J->jm->oom = true;
         J->n = 0; /* keep going on entry 0; the result is discarded */
     }
@@ -818,7 +785,7 @@ static void read_blocktype(jfn *J, uint32_t *np, const uint8_t **pt, uint32_t *n
 
 static lbl *push_label(jfn *J, uint8_t kind, uint32_t np, const uint8_t *pt, uint32_t nr,
                        const uint8_t *rt) {
-    if (!grow_arr((void **)&J->ls, &J->capl, J->nl + 1, sizeof *J->ls)) {
+    if (!cx_wasm_grow((void **)&J->ls, &J->capl, J->nl + 1, sizeof *J->ls)) {
         J->jm->oom = true;
         J->nl = 1; /* keep going; the result is discarded */
     }
@@ -864,7 +831,7 @@ static void emit_jump(jfn *J, lbl *L) {
     size_t at = x_jmp(J->b);
     if (L->kind == 0x03) {
         x_patch32(J->b, at, L->loop_at);
-    } else if (grow_arr((void **)&L->fix, &L->capfix, L->nfix + 1, sizeof *L->fix)) {
+    } else if (cx_wasm_grow((void **)&L->fix, &L->capfix, L->nfix + 1, sizeof *L->fix)) {
         L->fix[L->nfix++] = at;
     } else {
         J->jm->oom = true;
@@ -896,7 +863,7 @@ static void br_if(jfn *J, uint32_t depth) {
         size_t at = x_jcc(J->b, cc);
         if (L->kind == 0x03) {
             x_patch32(J->b, at, L->loop_at);
-        } else if (grow_arr((void **)&L->fix, &L->capfix, L->nfix + 1, sizeof *L->fix)) {
+        } else if (cx_wasm_grow((void **)&L->fix, &L->capfix, L->nfix + 1, sizeof *L->fix)) {
             L->fix[L->nfix++] = at;
         } else {
             J->jm->oom = true;
@@ -955,7 +922,7 @@ static void op_else(jfn *J) {
     if (!J->dead) {
         flush(J);
         size_t at = x_jmp(J->b);
-        if (grow_arr((void **)&L->fix, &L->capfix, L->nfix + 1, sizeof *L->fix))
+        if (cx_wasm_grow((void **)&L->fix, &L->capfix, L->nfix + 1, sizeof *L->fix))
             L->fix[L->nfix++] = at;
         else
             J->jm->oom = true;
@@ -1440,8 +1407,8 @@ static void call_op(jfn *J, uint32_t fi) {
         pins_save(J);
         x_lea(b, true, RBX, X_M(RBX, delta));
         size_t at = x_call(b);
-        if (grow_arr((void **)&J->jm->calls, &J->jm->capcalls, J->jm->ncalls + 1,
-                     sizeof *J->jm->calls))
+        if (cx_wasm_grow((void **)&J->jm->calls, &J->jm->capcalls, J->jm->ncalls + 1,
+                         sizeof *J->jm->calls))
             J->jm->calls[J->jm->ncalls++] = (pair){at, fi - m->nfunc_imports};
         else
             J->jm->oom = true;
@@ -1563,24 +1530,16 @@ static void convert_op(jfn *J, uint8_t op) {
     case 0xBA:
         numeric_call(J, op, false, T_F64);
         break;
-    case 0xB2:
-        int_to_float(J, false, false, true);
-        break;
+    case 0xB2: /* f32/f64.convert_i32_s, _i32_u, _i64_s */
     case 0xB3:
-        int_to_float(J, false, false, false);
-        break;
     case 0xB4:
-        int_to_float(J, false, true, true);
-        break;
     case 0xB7:
-        int_to_float(J, true, false, true);
-        break;
     case 0xB8:
-        int_to_float(J, true, false, false);
+    case 0xB9: {
+        unsigned k = op >= 0xB7 ? op - 0xB7u : op - 0xB2u;
+        int_to_float(J, op >= 0xB7, k == 2, k != 1);
         break;
-    case 0xB9:
-        int_to_float(J, true, true, true);
-        break;
+    }
     case 0xB6:
     case 0xBB: { /* demote, promote */
         int x = use_xmm(J, i);
@@ -1829,7 +1788,7 @@ static use *loop_uses(jfn *J, uint32_t *n, uint64_t *calls) {
         uint8_t op = *r.p++;
         uint64_t w = 1ull << (3 * (loops < 6 ? loops : 6));
         if (op >= 0x20 && op <= 0x22) {
-            if (rd_u32(&r, &l) == 0 && loops && grow_arr((void **)&u, &cap, nu + 1, sizeof *u))
+            if (rd_u32(&r, &l) == 0 && loops && cx_wasm_grow((void **)&u, &cap, nu + 1, sizeof *u))
                 u[nu++] = (use){l, w};
             continue;
         }

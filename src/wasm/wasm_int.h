@@ -5,6 +5,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 #include <cortex/error.h>
 #include <cortex/wasm.h>
@@ -204,6 +205,42 @@ struct cx_wasm_instance {
     void *jit_sp;
     uint32_t nest; /* host calls (and compiled code's calls out) in progress: each takes C stack */
 };
+
+/* Float values in 8-byte slots: their bits, zero-extended for f32. */
+static inline float F32(uint64_t v) {
+    uint32_t b = (uint32_t)v;
+    float f;
+    memcpy(&f, &b, 4);
+    return f;
+}
+static inline double F64(uint64_t v) {
+    double d;
+    memcpy(&d, &v, 8);
+    return d;
+}
+static inline uint64_t BF32(float f) {
+    uint32_t b;
+    memcpy(&b, &f, 4);
+    return b;
+}
+static inline uint64_t BF64(double d) {
+    uint64_t b;
+    memcpy(&b, &d, 8);
+    return b;
+}
+
+/* Grow *p (*cap elements of elem bytes) to hold need, doubling; false when
+ * out of memory (*p is then unchanged). */
+static inline bool cx_wasm_grow(void **p, uint32_t *cap, uint32_t need, size_t elem) {
+    if (need <= *cap) return true;
+    uint32_t nc = *cap ? *cap * 2 : 16;
+    while (nc < need) nc *= 2;
+    void *q = realloc(*p, (size_t)nc * elem);
+    if (!q) return false;
+    *p = q;
+    *cap = nc;
+    return true;
+}
 
 /* Type helpers. */
 static inline bool functype_eq(const functype *a, const functype *b) {
